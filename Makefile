@@ -1,0 +1,33 @@
+# The two commands users run: `make test` and `make report`. Both set everything up on a machine
+# that has only python3: a virtual environment in .venv with the project and its extras installed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: test lint format venv clean
+
+venv: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project's declared dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check omsim tests benchmarks
+	$(BIN)/ruff format --check omsim tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format omsim tests benchmarks
+	$(BIN)/ruff check --fix omsim tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest omsim tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache
