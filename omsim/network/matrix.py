@@ -76,8 +76,10 @@ class NetworkMatrix:
         ...     [CustomerZone("Z1", "Zone 1", 40.0, -74.0)],
         ... )
         >>> m = NetworkMatrix.from_graph(g)
-        >>> m.cost_cents(0, 0, 2.5, ServiceLevel.STANDARD), int(m.transit_days[ServiceLevel.STANDARD][0, 0])
-        (1140, 2)
+        >>> m.cost_cents(0, 0, 2.5, ServiceLevel.STANDARD)
+        1140
+        >>> int(m.transit_days[ServiceLevel.STANDARD][0, 0])
+        2
         """
         locations = network_locations(graph)
         zones = network_zones(graph)
