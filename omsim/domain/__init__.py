@@ -1,0 +1,128 @@
+"""The domain layer: Salesforce Order Management records, rules and service actions.
+
+Pure Python: no SimPy, no random numbers, no I/O. Every action checks its guardrail, raises
+`ActionRejected` (changing nothing) when it does not hold, and otherwise returns the
+`DomainEvent` list describing what it did. `check_invariants` states every rule.
+"""
+
+from omsim.domain.adjustments import adjust
+from omsim.domain.allocation import (
+    cancel_fulfillment_order_lines,
+    create_fulfillment_orders,
+    create_reshipment,
+    fulfil_fulfillment_order,
+    record_routing_attempt,
+    reject_fulfillment_order_lines,
+    set_fulfillment_order_status,
+)
+from omsim.domain.billing import CreditMemo, Invoice
+from omsim.domain.cancellations import submit_cancel
+from omsim.domain.capture import (
+    DeliveryGroupInput,
+    OrderLineInput,
+    authorize_payment,
+    create_order,
+    create_order_summary,
+    set_order_summary_status,
+)
+from omsim.domain.errors import ActionRejected, InvariantViolation
+from omsim.domain.events import DomainEvent, FieldChange, Related
+from omsim.domain.exception_desk import (
+    ignore_process_exception,
+    raise_process_exception,
+    resolve_process_exception,
+    triage_process_exception,
+)
+from omsim.domain.exchanges import exchange
+from omsim.domain.fulfillment import FulfillmentOrder, FulfillmentOrderLineItem
+from omsim.domain.funds import (
+    capture_authorized_funds,
+    create_credit_memo,
+    create_invoice,
+    ensure_funds,
+)
+from omsim.domain.ids import IdFactory
+from omsim.domain.invariants import check_invariants, invariant_violations
+from omsim.domain.orders import Order, OrderDeliveryGroup, OrderItem
+from omsim.domain.payments import OrderPaymentSummary, Payment, PaymentAuthorization, Refund
+from omsim.domain.picklists import ItemStatus, ItemType, LifeCycleType, SourceProcess
+from omsim.domain.process_exceptions import ProcessException
+from omsim.domain.refunds import ensure_refunds, total_excess_funds_cents
+from omsim.domain.return_orders import ReturnOrder, ReturnOrderLineItem
+from omsim.domain.returns import (
+    ReturnItemInput,
+    ReturnLineInput,
+    create_return_order,
+    preview_return,
+    return_items,
+)
+from omsim.domain.summary import (
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderItemSummaryChange,
+    OrderSummary,
+)
+
+__all__ = [
+    "ActionRejected",
+    "CreditMemo",
+    "DeliveryGroupInput",
+    "DomainEvent",
+    "FieldChange",
+    "FulfillmentOrder",
+    "FulfillmentOrderLineItem",
+    "IdFactory",
+    "InvariantViolation",
+    "Invoice",
+    "ItemStatus",
+    "ItemType",
+    "LifeCycleType",
+    "Order",
+    "OrderDeliveryGroup",
+    "OrderDeliveryGroupSummary",
+    "OrderItem",
+    "OrderItemSummary",
+    "OrderItemSummaryChange",
+    "OrderLineInput",
+    "OrderPaymentSummary",
+    "OrderSummary",
+    "Payment",
+    "PaymentAuthorization",
+    "ProcessException",
+    "Refund",
+    "Related",
+    "ReturnItemInput",
+    "ReturnLineInput",
+    "ReturnOrder",
+    "ReturnOrderLineItem",
+    "SourceProcess",
+    "adjust",
+    "authorize_payment",
+    "cancel_fulfillment_order_lines",
+    "capture_authorized_funds",
+    "check_invariants",
+    "create_credit_memo",
+    "create_fulfillment_orders",
+    "create_invoice",
+    "create_order",
+    "create_order_summary",
+    "create_reshipment",
+    "create_return_order",
+    "ensure_funds",
+    "ensure_refunds",
+    "exchange",
+    "fulfil_fulfillment_order",
+    "ignore_process_exception",
+    "invariant_violations",
+    "preview_return",
+    "raise_process_exception",
+    "record_routing_attempt",
+    "reject_fulfillment_order_lines",
+    "resolve_process_exception",
+    "return_items",
+    "set_fulfillment_order_status",
+    "set_order_summary_status",
+    "submit_cancel",
+    "total_excess_funds_cents",
+    "triage_process_exception",
+]

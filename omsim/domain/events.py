@@ -1,0 +1,151 @@
+"""Domain events: what an action did, as the single source for the event log.
+
+Every action returns a list of `DomainEvent`. An event names its activity the way an admin reads
+it ("Fulfillment Order Created"), its time (hours since the scenario start), every record involved
+with its role (qualifier), and every field it changed with old and new values under the record's
+Salesforce API field name. The event log (a later layer) stores these columns and nothing else, so
+there is no second source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+
+def api_name(attribute: str) -> str:
+    """Salesforce API field name of a record attribute.
+
+    >>> api_name("quantity_return_initiated"), api_name("grand_total_amount_cents")
+    ('QuantityReturnInitiated', 'GrandTotalAmount')
+    >>> api_name("order_summary_id"), api_name("is_reship")
+    ('OrderSummaryId', 'IsReship')
+    """
+    stem = attribute.removesuffix("_cents")
+    return "".join(part[:1].upper() + part[1:] for part in stem.split("_"))
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A record involved in an event, with its role (OCEL 2.0 qualifier)."""
+
+    object_id: str
+    object_type: str
+    qualifier: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of one record changed by an event; ``field`` is the API name."""
+
+    object_id: str
+    object_type: str
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """One fact that happened to the order records.
+
+    Attributes
+    ----------
+    activity : str
+        Past-tense name as an admin reads it, e.g. ``"Payment Captured"``.
+    at : float
+        Simulation time in hours since the scenario start.
+    objects : tuple of Related
+        Every record involved, each with its qualifier (``"order summary"``, ``"created"``, ...).
+    changes : tuple of FieldChange
+        Every field changed, with old and new values; a created record lists its initial fields
+        with ``old=None``.
+    attributes : dict
+        Event-level values such as ``amount_cents`` or ``reason``.
+    """
+
+    activity: str
+    at: float
+    objects: tuple[Related, ...]
+    changes: tuple[FieldChange, ...]
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def object_ids(self, qualifier: str | None = None) -> list[str]:
+        """Ids of the related records, optionally only those with ``qualifier``."""
+        return [r.object_id for r in self.objects if qualifier is None or r.qualifier == qualifier]
+
+
+def scalar_fields(record: Any) -> dict[str, Any]:
+    """A record's own scalar fields by API name (lists of children and private fields left out).
+
+    This is the row a record contributes to ``records/<Object>.parquet``.
+    """
+    row: dict[str, Any] = {}
+    for f in fields(record):
+        if f.name.startswith("_") or not f.repr:
+            continue
+        value = getattr(record, f.name)
+        if isinstance(value, list | tuple | dict):
+            continue
+        row[api_name(f.name)] = str(value) if isinstance(value, Decimal) else value
+    return row
+
+
+class ChangeSet:
+    """Collects the records and field changes of one event while an action applies it.
+
+    Actions check every guardrail first, then mutate records only through `set`, `add` and
+    `created`, so each change is recorded exactly once.
+    """
+
+    def __init__(self) -> None:
+        self._objects: dict[tuple[str, str], Related] = {}
+        self._changes: list[FieldChange] = []
+
+    def involve(self, record: Any, qualifier: str) -> None:
+        """Relate ``record`` to the event under ``qualifier`` (first qualifier wins)."""
+        key = (record.id, qualifier)
+        if key not in self._objects:
+            self._objects[key] = Related(record.id, type(record).__name__, qualifier)
+
+    def set(self, record: Any, attribute: str, value: Any) -> None:
+        """Set a field and record the change (nothing is recorded when it is unchanged)."""
+        old = getattr(record, attribute)
+        if old == value:
+            return
+        setattr(record, attribute, value)
+        self._changes.append(
+            FieldChange(record.id, type(record).__name__, api_name(attribute), old, value)
+        )
+        self.involve(record, "updated")
+
+    def add(self, record: Any, attribute: str, delta: int) -> None:
+        """Add ``delta`` to a numeric field."""
+        self.set(record, attribute, getattr(record, attribute) + delta)
+
+    def created(self, record: Any, qualifier: str = "created") -> None:
+        """Record a new record with all its initial scalar fields."""
+        self.involve(record, qualifier)
+        for name, value in scalar_fields(record).items():
+            if value is not None:
+                self._changes.append(
+                    FieldChange(record.id, type(record).__name__, name, None, value)
+                )
+
+    @property
+    def empty(self) -> bool:
+        return not self._changes
+
+    def event(self, activity: str, at: float, **attributes: Any) -> DomainEvent:
+        """Freeze what was collected into a `DomainEvent` and start afresh."""
+        event = DomainEvent(
+            activity=activity,
+            at=at,
+            objects=tuple(self._objects.values()),
+            changes=tuple(self._changes),
+            attributes=attributes,
+        )
+        self._objects = {}
+        self._changes = []
+        return event

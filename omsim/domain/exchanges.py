@@ -1,0 +1,145 @@
+"""Exchanges: a return order for the old items plus a new Order Summary for the new ones.
+
+Mirrors the Spring '24 exchange flow: the new summary has ``SourceProcess`` Exchange and
+``SourceOrderSummaryId`` pointing at the original, and counts for licensing like any managed
+summary. The returned items' value is reserved on the original payment summary
+(``ReservedBalanceTotalAmount``) and pays the new summary through an ``Exchange Credit`` payment
+method, so an even exchange moves no money on the customer's card. A dearer exchange needs a
+card authorization for the difference; a cheaper one refunds the difference to the card when the
+old items are returned.
+
+UNCONFIRMED simplification: Salesforce consumes the reserved balance through
+``isConsiderReservedBalanceAmount`` on the same payment summary; omsim carries it to the new
+summary as an authorization of method ``Exchange Credit`` and a matching ``Exchange Credit``
+refund on the original, so each summary's money balances on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from omsim.domain.capture import (
+    DeliveryGroupInput,
+    OrderLineInput,
+    authorize_payment,
+    create_order,
+    create_order_summary,
+)
+from omsim.domain.errors import ActionRejected
+from omsim.domain.events import ChangeSet, DomainEvent
+from omsim.domain.guardrails import require_managed
+from omsim.domain.picklists import SourceProcess
+from omsim.domain.returns import ReturnLineInput, create_return_order, preview_return
+from omsim.domain.summary import OrderSummary
+
+
+def exchange(
+    summary: OrderSummary,
+    return_lines: Sequence[ReturnLineInput],
+    new_lines: Sequence[OrderLineInput],
+    *,
+    at: float,
+    delivery_group: DeliveryGroupInput | None = None,
+    additional_authorization_cents: int = 0,
+    method: str = "Visa",
+    valid_hours: float | None = 7 * 24,
+) -> tuple[OrderSummary, list[DomainEvent]]:
+    """Exchange returned units for new ones; returns the new Order Summary and the events.
+
+    ``additional_authorization_cents`` must equal what the new items cost beyond the returned
+    value (0 for an even or cheaper exchange). The new lines use ``delivery_group`` (default: the
+    original's first recipient, Standard delivery, no charge).
+    """
+    require_managed(summary, "exchange")
+    units: dict[str, int] = {}
+    for ln in return_lines:
+        units[ln.order_item_summary_id] = units.get(ln.order_item_summary_id, 0) + ln.quantity
+    ro_probe_errors = [ln for ln in return_lines if ln.quantity <= 0]
+    if not return_lines or not new_lines or ro_probe_errors:
+        raise ActionRejected(
+            f"OrderSummary {summary.id}: an exchange needs returned and new lines with positive units"
+        )
+    for item_id, n in units.items():
+        item = summary.item(item_id)
+        if n > item.quantity_available_to_return:
+            raise ActionRejected(
+                f"OrderItemSummary {item.id}: cannot exchange {n}, QuantityAvailableToReturn is "
+                f"{item.quantity_available_to_return}"
+            )
+    credit = preview_return(summary, units)
+    first = summary.delivery_groups[0]
+    group = delivery_group or DeliveryGroupInput(
+        key="exchange",
+        deliver_to_postal_code=first.deliver_to_postal_code,
+        deliver_to_zone_id=first.deliver_to_zone_id,
+    )
+    lines = [
+        OrderLineInput(ln.sku, ln.quantity, ln.unit_price_cents, ln.tax_rate, group.key)
+        for ln in new_lines
+    ]
+    order = create_order(
+        summary.ids,
+        lines=lines,
+        delivery_groups=[group],
+        at=at,
+        sales_channel=summary.sales_channel,
+        currency_iso_code=summary.currency_iso_code,
+    )
+    new_total = order.grand_total_amount_cents
+    reserved = min(credit, new_total)
+    if additional_authorization_cents != new_total - reserved:
+        raise ActionRejected(
+            f"OrderSummary {summary.id}: new items cost {new_total}, returned value is {credit}; "
+            f"additional authorization must be {new_total - reserved}, got {additional_authorization_cents}"
+        )
+    room = {
+        ops.id: ops.available_to_refund_cents - ops.reserved_balance_cents
+        for ops in summary.payment_summaries
+    }
+    if reserved > sum(max(0, r) for r in room.values()):
+        raise ActionRejected(
+            f"OrderSummary {summary.id}: cannot reserve {reserved} for the exchange, "
+            f"captured funds available are {sum(max(0, r) for r in room.values())}"
+        )
+    new_summary, events = create_order_summary(
+        summary.ids,
+        order,
+        at=at,
+        source_process=SourceProcess.EXCHANGE,
+        source_order_summary_id=summary.id,
+    )
+    ro, ro_events = create_return_order(
+        summary, return_lines, at=at, exchange_order_summary_id=new_summary.id
+    )
+    events += ro_events
+    cs = ChangeSet()
+    cs.involve(summary, "order summary")
+    cs.involve(new_summary, "exchange order summary")
+    cs.involve(ro, "return order")
+    left = reserved
+    for ops in sorted(summary.payment_summaries, key=lambda o: -room[o.id]):
+        take = min(left, max(0, room[ops.id]))
+        if take:
+            cs.add(ops, "reserved_balance_cents", take)
+            left -= take
+    events.append(
+        cs.event("Exchange Submitted", at, returned_value_cents=credit, new_total_cents=new_total)
+    )
+    if reserved:
+        events += authorize_payment(
+            new_summary,
+            amount_cents=reserved,
+            at=at,
+            valid_hours=None,
+            method="Exchange Credit",
+            payment_type="Exchange Credit",
+        )
+    if additional_authorization_cents:
+        events += authorize_payment(
+            new_summary,
+            amount_cents=additional_authorization_cents,
+            at=at,
+            valid_hours=valid_hours,
+            method=method,
+        )
+    return new_summary, events

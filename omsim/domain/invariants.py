@@ -1,0 +1,223 @@
+"""Every rule an Order Summary must satisfy after any action.
+
+`check_invariants` raises `InvariantViolation` listing each broken rule with the record it
+concerns; `invariant_violations` returns the list. The simulation calls it at the end of a run
+for every Order Summary, and the property tests after every step.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import pairwise
+
+from omsim.domain.bookkeeping import summary_totals
+from omsim.domain.errors import InvariantViolation
+from omsim.domain.money import tax_cents
+from omsim.domain.picklists import ChangeType, ItemType
+from omsim.domain.summary import QUANTITY_BUCKETS, OrderSummary
+
+
+def check_invariants(summary: OrderSummary) -> None:
+    """Raise `InvariantViolation` naming every broken rule of ``summary``."""
+    problems = invariant_violations(summary)
+    if problems:
+        raise InvariantViolation(f"OrderSummary {summary.id}:\n  " + "\n  ".join(problems))
+
+
+def invariant_violations(summary: OrderSummary) -> list[str]:
+    """Every broken rule, as readable sentences naming the record (empty when all hold)."""
+    problems = _quantities(summary)
+    if summary.is_managed:
+        problems += _fulfillment_lines(summary) + _return_lines(summary) + _totals(summary)
+        problems += _payments(summary) + _settlement(summary)
+    return problems
+
+
+def _quantities(summary: OrderSummary) -> list[str]:
+    out = []
+    for i in summary.items:
+        name = f"OrderItemSummary {i.id}"
+        for bucket in QUANTITY_BUCKETS:
+            if getattr(i, bucket) < 0:
+                out.append(f"{name}: {bucket} is negative ({getattr(i, bucket)})")
+        chain = [
+            ("quantity_returned", i.quantity_returned),
+            ("quantity_return_initiated", i.quantity_return_initiated),
+            ("quantity_fulfilled", i.quantity_fulfilled),
+            ("quantity_allocated", i.quantity_allocated),
+            ("quantity_net_ordered", i.quantity_net_ordered),
+        ]
+        for (low_name, low), (high_name, high) in pairwise(chain):
+            if low > high:
+                out.append(f"{name}: {low_name} {low} > {high_name} {high}")
+        if i.quantity_reshipped > i.quantity_fulfilled:
+            out.append(
+                f"{name}: QuantityReshipped {i.quantity_reshipped} > QuantityFulfilled {i.quantity_fulfilled}"
+            )
+        if i.status != i.computed_status():
+            out.append(
+                f"{name}: Status {i.status} but the formula list gives {i.computed_status().value}"
+            )
+    return out
+
+
+def _fulfillment_lines(summary: OrderSummary) -> list[str]:
+    out = []
+    allocated: dict[str, int] = defaultdict(int)
+    reshipped: dict[str, int] = defaultdict(int)
+    for fo in summary.fulfillment_orders:
+        for ln in fo.lines:
+            (reshipped if fo.is_reship else allocated)[ln.order_item_summary_id] += ln.quantity
+            if ln.quantity < 0 or ln.quantity + ln.rejected_quantity > ln.original_quantity:
+                out.append(
+                    f"FulfillmentOrderLineItem {ln.id}: Quantity {ln.quantity}, rejected "
+                    f"{ln.rejected_quantity}, original {ln.original_quantity} do not add up"
+                )
+        if fo.invoice_id and fo.status_category != "CLOSED":
+            out.append(f"FulfillmentOrder {fo.id}: invoiced but status is {fo.status}")
+    for i in summary.items:
+        if i.type is ItemType.FEE:
+            continue
+        if allocated[i.id] != i.quantity_allocated:
+            out.append(
+                f"OrderItemSummary {i.id}: fulfillment order lines hold {allocated[i.id]}, "
+                f"QuantityAllocated is {i.quantity_allocated}"
+            )
+        if reshipped[i.id] != i.quantity_reshipped:
+            out.append(
+                f"OrderItemSummary {i.id}: reshipment lines hold {reshipped[i.id]}, "
+                f"QuantityReshipped is {i.quantity_reshipped}"
+            )
+    return out
+
+
+def _return_lines(summary: OrderSummary) -> list[str]:
+    out = []
+    pending: dict[str, int] = defaultdict(int)
+    for ro in summary.return_orders:
+        for ln in ro.lines:
+            pending[ln.order_item_summary_id] += (
+                ln.quantity_returned if ln.is_processed else ln.quantity_expected
+            )
+    for i in summary.items:
+        if i.type is ItemType.PRODUCT and pending[i.id] != i.quantity_return_initiated:
+            out.append(
+                f"OrderItemSummary {i.id}: return order lines hold {pending[i.id]}, "
+                f"QuantityReturnInitiated is {i.quantity_return_initiated}"
+            )
+    return out
+
+
+def _totals(summary: OrderSummary) -> list[str]:
+    out = []
+    history = [summary.original_order, *summary.change_orders]
+    by_line: dict[str, list] = defaultdict(list)
+    for order in history:
+        for oi in order.items:
+            by_line[oi.original_order_item_id or oi.id].append(oi)
+    for i in summary.items:
+        parts = by_line[i.original_order_item_id]
+        for attr in (
+            "total_line_amount_cents",
+            "total_adjustment_amount_cents",
+            "total_tax_amount_cents",
+        ):
+            expected = sum(getattr(p, attr) for p in parts)
+            if getattr(i, attr) != expected:
+                out.append(
+                    f"OrderItemSummary {i.id}: {attr} {getattr(i, attr)} != original + change orders {expected}"
+                )
+        if i.total_tax_amount_cents != tax_cents(i.total_price_cents, i.tax_rate):
+            out.append(
+                f"OrderItemSummary {i.id}: tax {i.total_tax_amount_cents} is not the rounded tax of its price"
+            )
+        ordered = sum(p.quantity for p in parts if p.change_type in (None, ChangeType.ADD))
+        canceled = -sum(p.quantity for p in parts if p.change_type is ChangeType.CANCEL)
+        returned = -sum(p.quantity for p in parts if p.change_type is ChangeType.RETURN)
+        if (ordered, canceled, returned) != (
+            i.quantity_ordered,
+            i.quantity_canceled,
+            i.quantity_returned,
+        ):
+            out.append(
+                f"OrderItemSummary {i.id}: ordered/canceled/returned {i.quantity_ordered}/"
+                f"{i.quantity_canceled}/{i.quantity_returned} disagree with the change orders "
+                f"{ordered}/{canceled}/{returned}"
+            )
+    from_history = summary_totals(tuple(oi for order in history for oi in order.items))
+    from_lines = summary_totals(summary.items)
+    for name, value in from_history.items():
+        stored = getattr(summary, name)
+        if not stored == value == from_lines[name]:
+            out.append(
+                f"OrderSummary {summary.id}: {name} stored {stored}, lines {from_lines[name]}, "
+                f"original + change orders {value}"
+            )
+    return out
+
+
+def _payments(summary: OrderSummary) -> list[str]:
+    out = []
+    for ops in summary.payment_summaries:
+        name = f"OrderPaymentSummary {ops.id}"
+        if ops.captured_amount_cents > ops.authorization_amount_cents:
+            out.append(
+                f"{name}: captured {ops.captured_amount_cents} > authorized {ops.authorization_amount_cents}"
+            )
+        if ops.refunded_amount_cents > ops.captured_amount_cents:
+            out.append(
+                f"{name}: refunded {ops.refunded_amount_cents} > captured {ops.captured_amount_cents}"
+            )
+        if ops.reserved_balance_cents < 0:
+            out.append(f"{name}: reserved balance {ops.reserved_balance_cents} is negative")
+        for auth in ops.authorizations:
+            if not 0 <= auth.captured_cents <= auth.amount_cents:
+                out.append(
+                    f"PaymentAuthorization {auth.id}: captured {auth.captured_cents} of {auth.amount_cents}"
+                )
+        for p in ops.payments:
+            if p.balance_cents < 0 or p.refundable_cents < 0:
+                out.append(
+                    f"Payment {p.id}: balance {p.balance_cents}, refundable {p.refundable_cents}"
+                )
+    for doc in (*summary.invoices, *summary.credit_memos):
+        total = doc.total_amount_with_tax_cents
+        if not 0 <= doc.balance_cents <= total:
+            out.append(
+                f"{type(doc).__name__} {doc.id}: Balance {doc.balance_cents} outside [0, {total}]"
+            )
+    return out
+
+
+def _settlement(summary: OrderSummary) -> list[str]:
+    """Once settled (no open invoice, credit memo or unapplied payment), money balances."""
+    payments = [p for ops in summary.payment_summaries for p in ops.payments]
+    open_docs = any(d.balance_cents for d in (*summary.invoices, *summary.credit_memos))
+    if open_docs or any(p.balance_cents for p in payments):
+        return []
+    captured = sum(p.amount_cents for p in payments)
+    refunded = sum(r.amount_cents for ops in summary.payment_summaries for r in ops.refunds)
+    invoiced = sum(d.total_amount_with_tax_cents for d in summary.invoices)
+    credited = sum(d.total_amount_with_tax_cents for d in summary.credit_memos)
+    out = []
+    if captured - refunded != invoiced - credited:
+        out.append(
+            f"OrderSummary {summary.id}: settled, but captured {captured} - refunded {refunded} "
+            f"!= invoiced {invoiced} - credited {credited}"
+        )
+    fully_billed = all(
+        i.quantity_net_ordered
+        == sum(
+            ln.quantity
+            for d in summary.invoices
+            for ln in d.lines
+            if ln.order_item_summary_id == i.id
+        )
+        for i in summary.items
+    )
+    if fully_billed and invoiced - credited != summary.grand_total_amount_cents:
+        out.append(
+            f"OrderSummary {summary.id}: every unit billed and settled, but invoiced - credited "
+            f"{invoiced - credited} != GrandTotalAmount {summary.grand_total_amount_cents}"
+        )
+    return out

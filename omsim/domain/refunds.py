@@ -1,0 +1,191 @@
+"""Refunds: excess funds and credit memos paid back, in Salesforce's ensure-refunds order.
+
+Mirrors ``OrderSummary.ensureRefundsAsync``: a credit memo is first netted against the invoices
+passed with it (a return fee), then refunded; choosing payment summaries by exact match of
+``AvailableToRefundAmount``, else the smallest that covers, else several in descending order;
+the same rule picks payments inside a summary. Excess funds (captured money no invoice or credit
+memo accounts for, typically after a cancel following capture) are refunded the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from omsim.domain.errors import ActionRejected
+from omsim.domain.events import ChangeSet, DomainEvent
+from omsim.domain.exception_desk import raise_process_exception
+from omsim.domain.guardrails import require_managed
+from omsim.domain.payments import OrderPaymentSummary, Payment, Refund
+from omsim.domain.summary import OrderSummary
+
+
+def total_excess_funds_cents(summary: OrderSummary) -> int:
+    """``totalExcessFundsAmount``: captured minus refunded, beyond what the buyer owes.
+
+    What the buyer owes is ``GrandTotalAmount`` (after every change order); money already owed
+    back through an unrefunded credit memo, and funds reserved for an exchange, are not excess.
+    """
+    paid = sum(p.captured_amount_cents - p.refunded_amount_cents for p in summary.payment_summaries)
+    owed_back = sum(m.balance_cents for m in summary.credit_memos)
+    reserved = sum(p.reserved_balance_cents for p in summary.payment_summaries)
+    return max(0, paid - summary.grand_total_amount_cents - owed_back - reserved)
+
+
+def _choose(amounts: list[int], need: int) -> list[int]:
+    """Indices to draw from: exact match, else the smallest covering, else largest first."""
+    for i, amount in enumerate(amounts):
+        if amount == need:
+            return [i]
+    covering = [i for i, a in enumerate(amounts) if a >= need]
+    if covering:
+        return [min(covering, key=lambda i: (amounts[i], i))]
+    return sorted((i for i, a in enumerate(amounts) if a > 0), key=lambda i: (-amounts[i], i))
+
+
+def _plan(
+    summaries: list[OrderPaymentSummary], room: dict[str, int], need: int
+) -> list[tuple[OrderPaymentSummary, Payment, int]]:
+    plan: list[tuple[OrderPaymentSummary, Payment, int]] = []
+    pools = [ops for ops in summaries if sum(room.get(p.id, 0) for p in ops.payments) > 0]
+    for i in _choose([sum(room.get(p.id, 0) for p in ops.payments) for ops in pools], need):
+        ops = pools[i]
+        payments = [p for p in ops.payments if room.get(p.id, 0) > 0]
+        for j in _choose([room[p.id] for p in payments], need):
+            amount = min(need, room[payments[j].id])
+            if amount <= 0:
+                break
+            plan.append((ops, payments[j], amount))
+            room[payments[j].id] -= amount
+            need -= amount
+        if need == 0:
+            break
+    return plan
+
+
+def ensure_refunds(
+    summary: OrderSummary,
+    *,
+    at: float,
+    credit_memo_id: str | None = None,
+    excess_funds_cents: int = 0,
+    invoice_ids: Sequence[str] = (),
+    exchange_credit_cents: int = 0,
+) -> list[DomainEvent]:
+    """Refund a credit memo (netted against ``invoice_ids`` first) and/or excess funds.
+
+    ``exchange_credit_cents`` of the credit memo go to an exchange Order Summary instead of the
+    card: they are drawn from the payment summary's reserved balance as ``Exchange Credit``
+    refunds. All or nothing: when the captured funds cannot cover the refund, nothing moves and a
+    Payment process exception ("Payment refund failed") is raised.
+    """
+    require_managed(summary, "ensure refunds")
+    memo = summary.credit_memo(credit_memo_id) if credit_memo_id else None
+    if excess_funds_cents < 0 or (memo is None and excess_funds_cents == 0):
+        raise ActionRejected(
+            f"OrderSummary {summary.id}: ensure refunds needs a credit memo or a positive excess "
+            f"funds amount, got {credit_memo_id!r} and {excess_funds_cents}"
+        )
+    available_excess = total_excess_funds_cents(summary)
+    if excess_funds_cents > available_excess:
+        raise ActionRejected(
+            f"OrderSummary {summary.id}: cannot refund {excess_funds_cents} excess funds, "
+            f"totalExcessFundsAmount is {available_excess}"
+        )
+    memo_left = memo.balance_cents if memo else 0
+    if memo is not None and memo_left <= 0:
+        raise ActionRejected(f"CreditMemo {memo.id}: nothing to refund, Balance is {memo_left}")
+    netting = []
+    for inv_id in invoice_ids:
+        invoice = summary.invoice(inv_id)
+        amount = min(memo_left, invoice.balance_cents)
+        if amount > 0:
+            netting.append((invoice, amount))
+            memo_left -= amount
+    reserved = {ops.id: ops.reserved_balance_cents for ops in summary.payment_summaries}
+    if exchange_credit_cents > min(memo_left, sum(reserved.values())):
+        raise ActionRejected(
+            f"OrderSummary {summary.id}: cannot carry {exchange_credit_cents} to an exchange, "
+            f"reserved balance is {sum(reserved.values())} and the credit left is {memo_left}"
+        )
+    card = list(summary.payment_summaries)
+    refundable = {p.id: p.refundable_cents for ops in card for p in ops.payments}
+    excess_room = {
+        p.id: min(p.balance_cents, p.refundable_cents) for ops in card for p in ops.payments
+    }
+    plan_excess = _plan(card, excess_room, excess_funds_cents)
+    for _, payment, amount in plan_excess:
+        refundable[payment.id] -= amount
+    exchange_pools = [ops for ops in card if ops.reserved_balance_cents > 0]
+    plan_exchange = _plan(exchange_pools, refundable, exchange_credit_cents)
+    plan_memo = _plan(card, refundable, memo_left - exchange_credit_cents)
+    planned = sum(a for plan in (plan_excess, plan_exchange, plan_memo) for *_, a in plan)
+    if planned < excess_funds_cents + memo_left:
+        short = excess_funds_cents + memo_left - planned
+        return raise_process_exception(
+            summary,
+            category="Payment",
+            attached_to_id=memo.id if memo else summary.id,
+            message=f"Payment refund failed: {short} cents exceed AvailableToRefundAmount",
+            at=at,
+        )
+    events: list[DomainEvent] = []
+    cs = ChangeSet()
+    cs.involve(summary, "order summary")
+    if memo is not None and netting:
+        for invoice, amount in netting:
+            cs.add(memo, "balance_cents", -amount)
+            cs.add(memo, "applied_to_invoices_cents", amount)
+            cs.add(invoice, "balance_cents", -amount)
+            cs.add(invoice, "net_credits_applied_cents", amount)
+        events.append(cs.event("Credit Memo Applied", at, amount_cents=sum(a for _, a in netting)))
+        cs.involve(summary, "order summary")
+    for plan, source, kind in (
+        (plan_excess, None, "Referenced"),
+        (plan_exchange, memo, "Exchange Credit"),
+        (plan_memo, memo, "Referenced"),
+    ):
+        for ops, payment, amount in plan:
+            _refund(cs, summary, ops, payment, amount, at, source.id if source else None, kind)
+            if source is not None:
+                cs.add(source, "balance_cents", -amount)
+                cs.add(source, "refunded_cents", amount)
+            if kind == "Exchange Credit":
+                cs.add(ops, "reserved_balance_cents", -amount)
+    refunded = excess_funds_cents + memo_left
+    if refunded:
+        events.append(
+            cs.event(
+                "Refund Processed",
+                at,
+                amount_cents=refunded,
+                exchange_credit_cents=exchange_credit_cents,
+            )
+        )
+    return events
+
+
+def _refund(
+    cs: ChangeSet,
+    summary: OrderSummary,
+    ops: OrderPaymentSummary,
+    payment: Payment,
+    amount: int,
+    at: float,
+    source_id: str | None,
+    kind: str,
+) -> None:
+    refund = Refund(
+        id=summary.ids.next("Refund"),
+        order_payment_summary_id=ops.id,
+        payment_id=payment.id,
+        amount_cents=amount,
+        refunded_at=at,
+        source_id=source_id,
+        type=kind,
+    )
+    ops.refunds.append(refund)
+    cs.created(refund)
+    cs.add(payment, "refunded_cents", amount)
+    if source_id is None:
+        cs.add(payment, "excess_refunded_cents", amount)
+    cs.involve(ops, "order payment summary")

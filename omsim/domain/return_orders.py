@@ -1,0 +1,78 @@
+"""Return Orders: the RMA authorising a customer to send items back.
+
+Mirrors Salesforce ``ReturnOrder`` and ``ReturnOrderLineItem``. Under an Order Management license a
+return order is created in the Activated category (``Submitted`` or ``Approved``). When items are
+returned, each processed line becomes read-only and any quantity still expected moves to a new
+line, as ``returnItems`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omsim.domain.picklists import RETURN_ORDER_STATUS_CATEGORY
+
+
+@dataclass(slots=True, eq=False)
+class ReturnOrderLineItem:
+    """Units of one order item summary expected back.
+
+    Attributes
+    ----------
+    quantity_expected : int
+        Units the customer said they would return.
+    quantity_received, quantity_rejected : int
+        Informational, as in Salesforce: units received and units rejected at inspection.
+    quantity_returned : int
+        Units returned (refunded) when the line was processed.
+    quantity_canceled : int
+        Expected units no longer coming back (``quantityToCancel``).
+    is_processed : bool
+        True once ``returnItems`` processed the line; it is read-only afterwards.
+    """
+
+    id: str
+    return_order_id: str
+    order_item_summary_id: str
+    stock_keeping_unit: str
+    quantity_expected: int
+    reason_for_return: str
+    quantity_received: int = 0
+    quantity_rejected: int = 0
+    quantity_returned: int = 0
+    quantity_canceled: int = 0
+    is_processed: bool = False
+    change_order_id: str | None = None
+
+
+@dataclass(slots=True, eq=False)
+class ReturnOrder:
+    """An RMA on an Order Summary.
+
+    Attributes
+    ----------
+    destination_location_id : str or None
+        Where the parcel goes (a return center or store).
+    exchange_order_summary_id : str or None
+        For an exchange, the new Order Summary the returned value pays for (omsim's link; in
+        Salesforce the exchange cart references the return order).
+    """
+
+    id: str
+    return_order_number: str
+    order_summary_id: str
+    status: str
+    created_at: float
+    destination_location_id: str | None = None
+    exchange_order_summary_id: str | None = None
+    closed_at: float | None = None
+    lines: list[ReturnOrderLineItem] = field(default_factory=list, repr=False)
+
+    @property
+    def status_category(self) -> str:
+        return RETURN_ORDER_STATUS_CATEGORY[self.status]
+
+    @property
+    def open_lines(self) -> list[ReturnOrderLineItem]:
+        """Lines not yet processed by ``returnItems``."""
+        return [ln for ln in self.lines if not ln.is_processed]

@@ -1,0 +1,334 @@
+"""Returns with an RMA: create the return order, then return its items when the parcel arrives.
+
+Mirrors ``ConnectApi.ReturnOrder.createReturnOrder`` and ``returnItems``. Creating the RMA moves
+units into ``QuantityReturnInitiated`` (UNCONFIRMED: the reference infers this from "returned or
+pending return"). Returning items moves units into ``QuantityReturned`` through a post-fulfillment
+change order, credits them (credit memo) and refunds them; a return fee is a change order adding
+a Fee line, invoiced and netted against the credit, as the reference describes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from omsim.domain import bookkeeping
+from omsim.domain.bookkeeping import (
+    LineDelta,
+    apply_change_order,
+    removal_delta,
+    shipping_reduction,
+)
+from omsim.domain.errors import ActionRejected
+from omsim.domain.events import ChangeSet, DomainEvent
+from omsim.domain.funds import create_credit_memo, create_fee_invoice
+from omsim.domain.guardrails import (
+    merge_quantities,
+    require_choice,
+    require_managed,
+    require_product,
+    require_within,
+)
+from omsim.domain.money import as_rate, tax_cents
+from omsim.domain.picklists import (
+    REASONS_FOR_RETURN,
+    RETURN_ORDER_STATUS_CATEGORY,
+    ChangeType,
+    FulfillmentPhase,
+    ItemType,
+)
+from omsim.domain.refunds import ensure_refunds
+from omsim.domain.return_orders import ReturnOrder, ReturnOrderLineItem
+from omsim.domain.summary import OrderItemSummary, OrderSummary
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnLineInput:
+    """Units of one line the customer will send back, and why (``ReasonForReturn``)."""
+
+    order_item_summary_id: str
+    quantity: int
+    reason: str = "Not Satisfied"
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnItemInput:
+    """What arrived for one return order line (``ReturnOrderItemInputRepresentation``).
+
+    ``quantity_returned`` units are refunded; ``quantity_to_cancel`` expected units will not come
+    back. ``quantity_received`` (default: returned + rejected) and ``quantity_rejected`` are
+    informational, as in Salesforce.
+    """
+
+    return_order_line_item_id: str
+    quantity_returned: int
+    quantity_to_cancel: int = 0
+    quantity_received: int | None = None
+    quantity_rejected: int = 0
+
+
+def _return_deltas(
+    summary: OrderSummary, units: Mapping[str, int], shipping: bool
+) -> list[LineDelta]:
+    deltas = [removal_delta(summary.item(i), u, ChangeType.RETURN) for i, u in units.items()]
+    return deltas + (shipping_reduction(summary, deltas, cancel=False) if shipping else [])
+
+
+def preview_return(
+    summary: OrderSummary, lines: Mapping[str, int], *, shipping_reduction_flag: bool = False
+) -> int:
+    """``previewReturn``: cents (tax included) returning these units would credit; changes nothing."""
+    return -sum(
+        d.grand_total_cents() for d in _return_deltas(summary, dict(lines), shipping_reduction_flag)
+    )
+
+
+def create_return_order(
+    summary: OrderSummary,
+    lines: Sequence[ReturnLineInput],
+    *,
+    at: float,
+    destination_location_id: str | None = None,
+    status: str = "Submitted",
+    exchange_order_summary_id: str | None = None,
+) -> tuple[ReturnOrder, list[DomainEvent]]:
+    """Create an RMA (status Submitted or Approved) for fulfilled units not yet in a return."""
+    require_managed(summary, "create a return order")
+    activated = {s: c for s, c in RETURN_ORDER_STATUS_CATEGORY.items() if c == "Activated"}
+    require_choice(status, activated, "ReturnOrder Status", f"OrderSummary {summary.id}")
+    wanted = merge_quantities(
+        summary, [(ln.order_item_summary_id, ln.quantity) for ln in lines], "units to return"
+    )
+    for ln in lines:
+        require_choice(
+            ln.reason,
+            REASONS_FOR_RETURN,
+            "ReasonForReturn",
+            f"OrderItemSummary {ln.order_item_summary_id}",
+        )
+    for item_id, units in wanted.items():
+        item = summary.item(item_id)
+        require_product(item, "return")
+        require_within(
+            item.id, "return", units, item.quantity_available_to_return, "QuantityAvailableToReturn"
+        )
+    ro_id = summary.ids.next("ReturnOrder")
+    ro = ReturnOrder(
+        id=ro_id,
+        return_order_number=ro_id.replace("RO-", "RO-00"),
+        order_summary_id=summary.id,
+        status=status,
+        created_at=at,
+        destination_location_id=destination_location_id,
+        exchange_order_summary_id=exchange_order_summary_id,
+    )
+    cs = ChangeSet()
+    cs.created(ro)
+    for ln in lines:
+        _add_line(cs, summary, ro, summary.item(ln.order_item_summary_id), ln.quantity, ln.reason)
+        cs.add(summary.item(ln.order_item_summary_id), "quantity_return_initiated", ln.quantity)
+    summary.return_orders.append(ro)
+    bookkeeping.refresh(cs, summary)
+    cs.involve(summary, "order summary")
+    return ro, [cs.event("Return Order Created", at, units=sum(wanted.values()))]
+
+
+def _add_line(
+    cs: ChangeSet,
+    summary: OrderSummary,
+    ro: ReturnOrder,
+    item: OrderItemSummary,
+    units: int,
+    reason: str,
+) -> ReturnOrderLineItem:
+    line = ReturnOrderLineItem(
+        id=summary.ids.next("ReturnOrderLineItem"),
+        return_order_id=ro.id,
+        order_item_summary_id=item.id,
+        stock_keeping_unit=item.stock_keeping_unit,
+        quantity_expected=units,
+        reason_for_return=reason,
+    )
+    ro.lines.append(line)
+    cs.created(line)
+    return line
+
+
+def _check_items(ro: ReturnOrder, items: Sequence[ReturnItemInput]) -> None:
+    if ro.status_category != "Activated":
+        raise ActionRejected(
+            f"ReturnOrder {ro.id}: cannot return items, status {ro.status} is not Activated"
+        )
+    if not items:
+        raise ActionRejected(f"ReturnOrder {ro.id}: no items to return")
+    seen: set[str] = set()
+    open_lines = {ln.id: ln for ln in ro.open_lines}
+    for it in items:
+        line = open_lines.get(it.return_order_line_item_id)
+        if line is None or it.return_order_line_item_id in seen:
+            raise ActionRejected(
+                f"ReturnOrder {ro.id}: line {it.return_order_line_item_id!r} is not an open line "
+                f"(or is listed twice); open lines: {', '.join(open_lines) or 'none'}"
+            )
+        seen.add(line.id)
+        if it.quantity_returned < 0 or it.quantity_to_cancel < 0 or it.quantity_rejected < 0:
+            raise ActionRejected(f"ReturnOrderLineItem {line.id}: quantities must be >= 0")
+        if it.quantity_returned + it.quantity_to_cancel == 0:
+            raise ActionRejected(f"ReturnOrderLineItem {line.id}: nothing returned or canceled")
+        require_within(
+            line.id,
+            "return and cancel",
+            it.quantity_returned + it.quantity_to_cancel,
+            line.quantity_expected,
+            "QuantityExpected",
+            "ReturnOrderLineItem",
+        )
+
+
+def return_items(
+    summary: OrderSummary,
+    ro_id: str,
+    items: Sequence[ReturnItemInput],
+    *,
+    at: float,
+    reason: str = "Return",
+    shipping_reduction_flag: bool = False,
+    return_fee_cents: int = 0,
+    fee_tax_rate: Decimal | str | float = "0",
+) -> list[DomainEvent]:
+    """``returnItems``: process arrived items, credit and refund them (net of a return fee).
+
+    Each processed line becomes read-only; expected units neither returned nor canceled move to a
+    new line. The fee, if any, may not exceed the credit. For an exchange's return order the
+    credit pays the exchange (``Exchange Credit``) up to the reserved balance.
+    """
+    require_managed(summary, "return items")
+    ro = summary.return_order(ro_id)
+    _check_items(ro, items)
+    lines = {ln.id: ln for ln in ro.lines}
+    returned: dict[str, int] = {}
+    for it in items:
+        item_id = lines[it.return_order_line_item_id].order_item_summary_id
+        if it.quantity_returned:
+            returned[item_id] = returned.get(item_id, 0) + it.quantity_returned
+    deltas = _return_deltas(summary, returned, shipping_reduction_flag) if returned else []
+    credit = -sum(d.grand_total_cents() for d in deltas)
+    rate = as_rate(fee_tax_rate)
+    fee_total = return_fee_cents + tax_cents(return_fee_cents, rate)
+    if return_fee_cents < 0 or (return_fee_cents and fee_total > credit):
+        raise ActionRejected(
+            f"ReturnOrder {ro.id}: return fee {return_fee_cents} (with tax {fee_total}) must be >= 0 "
+            f"and within the credit of {credit}"
+        )
+    cs = ChangeSet()
+    cs.involve(summary, "order summary")
+    cs.involve(ro, "return order")
+    change_order = (
+        apply_change_order(cs, summary, deltas, phase=FulfillmentPhase.POST, reason=reason, at=at)
+        if deltas
+        else None
+    )
+    for it in items:
+        _process_line(cs, summary, ro, lines[it.return_order_line_item_id], it, change_order)
+    if not ro.open_lines:
+        cs.set(ro, "status", "Closed")
+        cs.set(ro, "closed_at", at)
+    bookkeeping.refresh(cs, summary)
+    events = [
+        cs.event(
+            "Return Order Items Returned", at, units=sum(returned.values()), amount_cents=credit
+        )
+    ]
+    if change_order is None:
+        return events
+    memo, memo_events = create_credit_memo(summary, [change_order.id], at=at)
+    events += memo_events
+    fee_invoices: list[str] = []
+    if return_fee_cents:
+        invoice_id, fee_events = _charge_fee(summary, return_fee_cents, rate, at)
+        fee_invoices.append(invoice_id)
+        events += fee_events
+    left = memo.balance_cents - (fee_total if return_fee_cents else 0)
+    exchange = 0
+    if ro.exchange_order_summary_id:
+        exchange = min(left, sum(p.reserved_balance_cents for p in summary.payment_summaries))
+    if left > 0 or fee_invoices:
+        events += ensure_refunds(
+            summary,
+            at=at,
+            credit_memo_id=memo.id,
+            invoice_ids=fee_invoices,
+            exchange_credit_cents=exchange,
+        )
+    return events
+
+
+def _process_line(
+    cs: ChangeSet,
+    summary: OrderSummary,
+    ro: ReturnOrder,
+    line: ReturnOrderLineItem,
+    it: ReturnItemInput,
+    change_order: object,
+) -> None:
+    received = (
+        it.quantity_received
+        if it.quantity_received is not None
+        else it.quantity_returned + it.quantity_rejected
+    )
+    remainder = line.quantity_expected - it.quantity_returned - it.quantity_to_cancel
+    cs.set(line, "quantity_expected", it.quantity_returned + it.quantity_to_cancel)
+    cs.set(line, "quantity_returned", it.quantity_returned)
+    cs.set(line, "quantity_canceled", it.quantity_to_cancel)
+    cs.set(line, "quantity_received", received)
+    cs.set(line, "quantity_rejected", it.quantity_rejected)
+    cs.set(line, "is_processed", True)
+    if it.quantity_returned and change_order is not None:
+        cs.set(line, "change_order_id", change_order.id)  # type: ignore[attr-defined]
+    item = summary.item(line.order_item_summary_id)
+    cs.add(item, "quantity_returned", it.quantity_returned)
+    cs.add(item, "quantity_return_initiated", -it.quantity_to_cancel)
+    if remainder > 0:
+        _add_line(cs, summary, ro, item, remainder, line.reason_for_return)
+
+
+def _charge_fee(
+    summary: OrderSummary, fee_cents: int, rate: Decimal, at: float
+) -> tuple[str, list[DomainEvent]]:
+    """Add a Fee line through a change order and invoice it."""
+    group = summary.delivery_groups[0]
+    fee = OrderItemSummary(
+        id=summary.ids.next("OrderItemSummary"),
+        order_summary_id=summary.id,
+        original_order_item_id=summary.ids.peek("OrderItem"),
+        order_delivery_group_summary_id=group.id,
+        type=ItemType.FEE,
+        stock_keeping_unit="RETURN-FEE",
+        unit_price_cents=fee_cents,
+        tax_rate=rate,
+        quantity_ordered=1,
+        total_line_amount_cents=0,
+        total_adjustment_amount_cents=0,
+        total_tax_amount_cents=0,
+        quantity_allocated=1,
+        quantity_fulfilled=1,
+    )
+    cs = ChangeSet()
+    summary.items.append(fee)
+    cs.created(fee)
+    change_order = apply_change_order(
+        cs,
+        summary,
+        [LineDelta(fee, ChangeType.ADD, 1, fee_cents, 0)],
+        phase=FulfillmentPhase.POST,
+        reason="Return Fee",
+        at=at,
+    )
+    bookkeeping.refresh(cs, summary)
+    cs.involve(summary, "order summary")
+    events = [
+        cs.event("Return Fee Charged", at, amount_cents=change_order.grand_total_amount_cents)
+    ]
+    invoice, invoice_events = create_fee_invoice(summary, change_order, at=at)
+    return invoice.id, events + invoice_events
