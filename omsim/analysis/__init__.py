@@ -1,0 +1,1 @@
+"""Analysis: KPIs, replication statistics and plotly figures; never imports simpy or the model."""
