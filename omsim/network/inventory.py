@@ -400,7 +400,7 @@ class _Rollback:
         self._mark = len(self._inventory._undo)
         self._inventory._rollback_depth += 1
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         inv = self._inventory
         if exc_type is not None:
             while len(inv._undo) > self._mark:
@@ -408,4 +408,3 @@ class _Rollback:
         inv._rollback_depth -= 1
         if inv._rollback_depth == 0:
             inv._undo.clear()
-        return False
