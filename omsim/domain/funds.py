@@ -229,8 +229,9 @@ def ensure_funds(summary: OrderSummary, invoice_id: str, *, at: float) -> list[D
         left[payment.id] -= amount
         need -= amount
     captures = _capture_plan(summary, need, at)
-    if need - sum(a for _, a in captures) > 0:
-        return _funds_failure(summary, invoice, need, at)
+    short = need - sum(a for _, a in captures)
+    if short > 0:
+        return _funds_failure(summary, invoice, short, at)
     cs = ChangeSet()
     for payment, amount in applied:
         _apply_payment(cs, invoice, payment, amount)

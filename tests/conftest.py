@@ -1,0 +1,80 @@
+"""Shared builders for tests: small orders built through the domain's own actions."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+import pytest
+
+from omsim.domain import (
+    DeliveryGroupInput,
+    IdFactory,
+    OrderLineInput,
+    OrderSummary,
+    authorize_payment,
+    create_order,
+    create_order_summary,
+)
+from omsim.domain.picklists import LifeCycleType
+
+
+def record_snapshot(value: Any) -> Any:
+    """A structural dump of a record graph (dataclasses, lists, scalars), ids factory left out."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            tuple(
+                (f.name, record_snapshot(getattr(value, f.name)))
+                for f in fields(value)
+                if f.name != "ids"
+            ),
+        )
+    if isinstance(value, list | tuple):
+        return tuple(record_snapshot(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, record_snapshot(v)) for k, v in value.items()))
+    return copy.copy(value)
+
+
+@pytest.fixture
+def snapshot() -> Callable[[Any], Any]:
+    return record_snapshot
+
+
+@pytest.fixture
+def make_summary() -> Callable[..., OrderSummary]:
+    """Build an authorized managed summary: ``make_summary([("A", 2, 1000), ...], charge=500)``."""
+
+    def build(
+        lines: list[tuple[str, int, int]] | None = None,
+        *,
+        charge: int = 0,
+        tax: str = "0",
+        authorize: bool = True,
+        valid_hours: float | None = 168,
+        life_cycle_type: LifeCycleType = LifeCycleType.MANAGED,
+    ) -> OrderSummary:
+        ids = IdFactory()
+        lines = lines or [("A", 2, 1000), ("B", 1, 500)]
+        order = create_order(
+            ids,
+            lines=[OrderLineInput(sku, q, p, tax) for sku, q, p in lines],
+            delivery_groups=[
+                DeliveryGroupInput("default", delivery_charge_cents=charge, charge_tax_rate=tax)
+            ],
+            at=0.0,
+        )
+        summary, _ = create_order_summary(ids, order, at=0.0, life_cycle_type=life_cycle_type)
+        if authorize and summary.is_managed:
+            authorize_payment(
+                summary,
+                amount_cents=summary.grand_total_amount_cents,
+                at=0.0,
+                valid_hours=valid_hours,
+            )
+        return summary
+
+    return build

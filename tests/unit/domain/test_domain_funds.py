@@ -1,0 +1,181 @@
+"""Invoices, ensure funds (capture), credit memos and ensure refunds."""
+
+import pytest
+
+from omsim.domain import (
+    ActionRejected,
+    authorize_payment,
+    capture_authorized_funds,
+    check_invariants,
+    create_credit_memo,
+    create_fulfillment_orders,
+    create_invoice,
+    ensure_funds,
+    ensure_refunds,
+    fulfil_fulfillment_order,
+    submit_cancel,
+    total_excess_funds_cents,
+)
+
+
+def fulfilled_invoice(summary, units=None, location="W1"):
+    """Allocate, fulfil and invoice ``units`` (sku -> units; default everything)."""
+    products = {i.stock_keeping_unit: i for i in summary.product_items}
+    units = units or {sku: i.quantity_available_to_fulfill for sku, i in products.items()}
+    group = summary.delivery_groups[0].id
+    plan = {location: {products[sku].id: q for sku, q in units.items()}}
+    (fo,), _ = create_fulfillment_orders(summary, group, plan, at=1.0)
+    fulfil_fulfillment_order(summary, fo.id, at=2.0)
+    invoice, events = create_invoice(summary, fo.id, at=2.0)
+    return fo, invoice, events
+
+
+def test_invoice_guardrails(make_summary) -> None:
+    summary = make_summary()
+    group = summary.delivery_groups[0].id
+    (fo,), _ = create_fulfillment_orders(summary, group, {"W1": {summary.items[0].id: 1}}, at=1.0)
+    with pytest.raises(ActionRejected, match="cannot invoice, status Allocated is not Fulfilled"):
+        create_invoice(summary, fo.id, at=1.0)
+    fulfil_fulfillment_order(summary, fo.id, at=2.0)
+    invoice, events = create_invoice(summary, fo.id, at=2.0)
+    assert events[0].activity == "Invoice Created" and invoice.balance_cents == 1000
+    with pytest.raises(ActionRejected, match=f"already invoiced by {invoice.id}"):
+        create_invoice(summary, fo.id, at=2.0)
+
+
+def test_invoices_spread_line_value_to_the_cent(make_summary) -> None:
+    # 3 units at 3.33 with 10% tax: line 9.99, tax 0.999 -> 1.00; invoiced one unit at a time
+    summary = make_summary([("A", 3, 333)], tax="0.1")
+    amounts = []
+    for _ in range(3):
+        _, invoice, _ = fulfilled_invoice(summary, {"A": 1})
+        amounts.append((invoice.total_amount_cents, invoice.total_tax_amount_cents))
+    assert amounts == [(333, 33), (333, 34), (333, 33)]
+    assert sum(a + t for a, t in amounts) == summary.grand_total_amount_cents == 1099
+
+
+def test_ensure_funds_captures_exact_match_authorization_first(make_summary) -> None:
+    summary = make_summary([("A", 1, 3000)], authorize=False)
+    authorize_payment(summary, amount_cents=5000, at=0.0, method="Visa")
+    authorize_payment(summary, amount_cents=3000, at=0.0, method="Gift Card")
+    _, invoice, _ = fulfilled_invoice(summary)
+    events = ensure_funds(summary, invoice.id, at=3.0)
+    visa, gift = summary.payment_summaries
+    assert (visa.captured_amount_cents, gift.captured_amount_cents) == (0, 3000)
+    assert [e.activity for e in events] == ["Payment Captured"]
+    assert invoice.balance_cents == 0 and invoice.net_payments_applied_cents == 3000
+
+
+def test_ensure_funds_takes_largest_then_next(make_summary) -> None:
+    summary = make_summary([("A", 1, 6000)], authorize=False)
+    authorize_payment(summary, amount_cents=2000, at=0.0, method="Gift Card")
+    authorize_payment(summary, amount_cents=5000, at=0.0, method="Visa")
+    _, invoice, _ = fulfilled_invoice(summary)
+    events = ensure_funds(summary, invoice.id, at=3.0)
+    gift, visa = summary.payment_summaries
+    assert [e.attributes["amount_cents"] for e in events] == [5000, 1000]
+    assert (visa.captured_amount_cents, gift.captured_amount_cents) == (5000, 1000)
+    check_invariants(summary)
+
+
+def test_captured_balance_is_applied_before_capturing(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    capture_authorized_funds(summary, amount_cents=1500, at=0.5)
+    ops = summary.payment_summaries[0]
+    assert ops.balance_amount_cents == 1500
+    _, invoice, _ = fulfilled_invoice(summary)
+    events = ensure_funds(summary, invoice.id, at=3.0)
+    assert [(e.activity, e.attributes["amount_cents"]) for e in events] == [
+        ("Payment Applied", 1500),
+        ("Payment Captured", 500),
+    ]
+    assert (ops.captured_amount_cents, ops.balance_amount_cents) == (2000, 0)
+    check_invariants(summary)
+
+
+def test_expired_authorization_raises_payment_exception_and_moves_no_money(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)], valid_hours=168)
+    _, invoice, _ = fulfilled_invoice(summary)
+    events = ensure_funds(summary, invoice.id, at=200.0)
+    assert [e.activity for e in events] == ["Process Exception Raised"]
+    (pe,) = summary.process_exceptions
+    auth = summary.payment_summaries[0].authorizations[0]
+    assert (pe.category, pe.status, pe.attached_to_id) == ("Payment", "New", auth.id)
+    assert "expired at 168 h" in pe.message
+    assert summary.payment_summaries[0].captured_amount_cents == 0
+    assert invoice.balance_cents == 1000
+    assert summary.active_process_exception_count == 1
+    # re-authorize and retry: the capture goes through on the new authorization
+    authorize_payment(summary, amount_cents=1000, at=201.0)
+    ensure_funds(summary, invoice.id, at=201.0)
+    assert invoice.balance_cents == 0
+    check_invariants(summary)
+
+
+def test_insufficient_authorization_raises_ensure_funds_exception(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)], authorize=False)
+    authorize_payment(summary, amount_cents=400, at=0.0)
+    _, invoice, _ = fulfilled_invoice(summary)
+    ensure_funds(summary, invoice.id, at=3.0)
+    assert "600 cents not covered" in summary.process_exceptions[0].message
+    assert summary.process_exceptions[0].attached_to_id == invoice.id
+    authorize_payment(summary, amount_cents=600, at=4.0)
+    ensure_funds(summary, invoice.id, at=4.0)
+    assert invoice.balance_cents == 0
+    with pytest.raises(ActionRejected, match="nothing to ensure, Balance is 0"):
+        ensure_funds(summary, invoice.id, at=4.0)
+
+
+def test_capture_guardrail(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)])
+    with pytest.raises(
+        ActionRejected, match=r"cannot capture 1001, AvailableToCaptureAmount \(unexpired\) is 1000"
+    ):
+        capture_authorized_funds(summary, amount_cents=1001, at=0.0)
+
+
+def test_cancel_after_capture_refunds_excess_funds(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000), ("B", 1, 500)])
+    capture_authorized_funds(summary, amount_cents=2500, at=0.5)
+    events = submit_cancel(summary, {summary.items[1].id: 1}, at=1.0)
+    assert [e.activity for e in events] == ["Order Items Canceled", "Refund Processed"]
+    ops = summary.payment_summaries[0]
+    (refund,) = ops.refunds
+    assert (refund.amount_cents, refund.source_id) == (500, None)
+    assert total_excess_funds_cents(summary) == 0
+    check_invariants(summary)
+
+
+def test_cancel_before_capture_moves_no_money(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    events = submit_cancel(summary, {summary.items[0].id: 1}, at=1.0)
+    assert [e.activity for e in events] == ["Order Items Canceled"]
+    assert summary.payment_summaries[0].refunds == []
+
+
+def test_credit_memo_guardrails(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    submit_cancel(summary, {summary.items[0].id: 1}, at=1.0)
+    pre_change = summary.change_orders[0].id
+    with pytest.raises(ActionRejected, match="only post-fulfillment change orders are credited"):
+        create_credit_memo(summary, [pre_change], at=2.0)
+    with pytest.raises(ActionRejected, match="no change order 'ORD-9'"):
+        create_credit_memo(summary, ["ORD-9"], at=2.0)
+
+
+def test_ensure_refunds_guardrails(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    with pytest.raises(ActionRejected, match="needs a credit memo or a positive excess"):
+        ensure_refunds(summary, at=1.0)
+    with pytest.raises(
+        ActionRejected, match="cannot refund 5 excess funds, totalExcessFundsAmount is 0"
+    ):
+        ensure_refunds(summary, at=1.0, excess_funds_cents=5)
+
+
+def test_refunds_pick_exact_then_smallest_covering_then_largest_first(make_summary) -> None:
+    from omsim.domain.refunds import _choose
+
+    assert _choose([500, 300, 800], 300) == [1]  # exact match
+    assert _choose([500, 900, 800], 600) == [2]  # smallest that covers
+    assert _choose([200, 500, 300], 900) == [1, 2, 0]  # several, largest first

@@ -1,0 +1,315 @@
+"""Service actions: cancel, adjust, returns with RMAs, exchanges."""
+
+import pytest
+
+from omsim.domain import (
+    ActionRejected,
+    OrderLineInput,
+    ReturnItemInput,
+    ReturnLineInput,
+    SourceProcess,
+    adjust,
+    check_invariants,
+    create_fulfillment_orders,
+    create_invoice,
+    create_return_order,
+    ensure_funds,
+    exchange,
+    fulfil_fulfillment_order,
+    preview_return,
+    return_items,
+    submit_cancel,
+)
+from omsim.domain.picklists import LifeCycleType
+
+
+def ship(summary, units, at=2.0):
+    """Allocate, fulfil, invoice and capture ``units`` (OrderItemSummary id -> units)."""
+    group = summary.delivery_groups[0].id
+    (fo,), _ = create_fulfillment_orders(summary, group, {"W1": units}, at=at)
+    fulfil_fulfillment_order(summary, fo.id, at=at)
+    invoice, _ = create_invoice(summary, fo.id, at=at)
+    ensure_funds(summary, invoice.id, at=at)
+    return fo
+
+
+# --- cancel ---------------------------------------------------------------------------------
+
+
+def test_cancel_only_unallocated_units(make_summary, snapshot) -> None:
+    summary = make_summary([("A", 3, 1000)])
+    a = summary.items[0]
+    group = summary.delivery_groups[0].id
+    create_fulfillment_orders(summary, group, {"W1": {a.id: 2}}, at=1.0)
+    before = snapshot(summary)
+    with pytest.raises(
+        ActionRejected,
+        match=f"OrderItemSummary {a.id}: cannot cancel 2, QuantityAvailableToCancel is 1",
+    ):
+        submit_cancel(summary, {a.id: 2}, at=2.0)
+    assert snapshot(summary) == before
+    submit_cancel(summary, {a.id: 1}, at=2.0)
+    assert (a.quantity_canceled, a.quantity, a.status) == (1, 2, "ALLOCATED")
+    (change,) = summary.item_changes
+    assert (change.change_type, change.is_pre_fulfillment, change.reason) == (
+        "Cancel",
+        True,
+        "Customer Request",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ({}, "no lines given"),
+        ({"OIS-000001": 0}, "units to cancel must be a positive whole number"),
+        ({"OIS-000002": 1}, "cannot cancel a Delivery Charge line"),
+    ],
+)
+def test_cancel_guardrails(make_summary, lines, message) -> None:
+    summary = make_summary([("A", 3, 1000)], charge=500)
+    with pytest.raises(ActionRejected, match=message):
+        submit_cancel(summary, lines, at=1.0)
+
+
+def test_cancel_everything_cancels_the_charge_with_shipping_reduction(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)], charge=500, tax="0.1")
+    submit_cancel(summary, {summary.items[0].id: 1}, at=1.0, shipping_reduction_flag=True)
+    assert [i.status for i in summary.items] == ["CANCELED", "CANCELED"]
+    assert (summary.grand_total_amount_cents, summary.status) == (0, "Canceled")
+    check_invariants(summary)
+
+
+def test_cancel_without_shipping_reduction_keeps_the_charge(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)], charge=500)
+    submit_cancel(summary, {summary.items[0].id: 1}, at=1.0, shipping_reduction_flag=False)
+    assert summary.items[1].total_price_cents == 500
+    assert summary.grand_total_amount_cents == 1500
+
+
+# --- adjust ---------------------------------------------------------------------------------
+
+
+def test_pre_fulfillment_discount_lowers_future_invoices_without_refund(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    a = summary.items[0]
+    events = adjust(summary, {a.id: 100}, at=1.0)
+    assert [e.activity for e in events] == ["Order Items Adjusted"]
+    assert (a.total_adjustment_amount_cents, summary.grand_total_amount_cents) == (-200, 1800)
+    assert summary.change_orders[0].fulfillment_phase == "PreFulfillment"
+    ship(summary, {a.id: 2})
+    assert summary.invoices[0].total_amount_with_tax_cents == 1800
+
+
+def test_post_fulfillment_appeasement_credits_and_refunds(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 2})
+    events = adjust(summary, {a.id: 250}, at=5.0, reason="Appeasement")
+    assert [e.activity for e in events] == [
+        "Order Items Adjusted",
+        "Credit Memo Created",
+        "Refund Processed",
+    ]
+    assert summary.credit_memos[0].total_amount_with_tax_cents == 500
+    assert summary.payment_summaries[0].refunded_amount_cents == 500
+    assert summary.change_orders[0].reason == "Appeasement"
+    check_invariants(summary)
+
+
+def test_in_fulfillment_units_follow_allocated_items_change_order_type(make_summary) -> None:
+    summary = make_summary([("A", 3, 1000)])
+    a = summary.items[0]
+    group = summary.delivery_groups[0].id
+    create_fulfillment_orders(summary, group, {"W1": {a.id: 2}}, at=1.0)
+    adjust(summary, {a.id: 100}, at=2.0)  # Disallowed: only the unallocated unit
+    assert a.total_adjustment_amount_cents == -100
+    adjust(summary, {a.id: 100}, at=3.0, allocated_items_change_order_type="InFulfillment")
+    assert [co.fulfillment_phase for co in summary.change_orders] == [
+        "PreFulfillment",
+        "PreFulfillment",
+        "InFulfillment",
+    ]
+    adjust(summary, {a.id: 10}, at=4.0, allocated_items_change_order_type="PreFulfillment")
+    assert summary.change_orders[-1].fulfillment_phase == "PreFulfillment"
+    assert a.total_adjustment_amount_cents == -100 - 300 - 30
+    check_invariants(summary)
+
+
+def test_adjust_guardrails(make_summary, snapshot) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    a = summary.items[0]
+    group = summary.delivery_groups[0].id
+    create_fulfillment_orders(summary, group, {"W1": {a.id: 2}}, at=1.0)
+    before = snapshot(summary)
+    with pytest.raises(
+        ActionRejected,
+        match="all 2 units are in fulfillment and allocatedItemsChangeOrderType is Disallowed",
+    ):
+        adjust(summary, {a.id: 100}, at=2.0)
+    with pytest.raises(
+        ActionRejected, match=r"cannot discount 2002 \(1001 x 2 units\), TotalPrice is 2000"
+    ):
+        adjust(summary, {a.id: 1001}, at=2.0, allocated_items_change_order_type="InFulfillment")
+    with pytest.raises(
+        ActionRejected, match="allocatedItemsChangeOrderType 'Sometimes' is not allowed"
+    ):
+        adjust(summary, {a.id: 1}, at=2.0, allocated_items_change_order_type="Sometimes")
+    with pytest.raises(ActionRejected, match="discount per unit"):
+        adjust(summary, {a.id: -5}, at=2.0, allocated_items_change_order_type="InFulfillment")
+    assert snapshot(summary) == before
+
+
+# --- returns --------------------------------------------------------------------------------
+
+
+def test_return_order_guardrails(make_summary, snapshot) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    before = snapshot(summary)
+    with pytest.raises(ActionRejected, match="cannot return 2, QuantityAvailableToReturn is 1"):
+        create_return_order(summary, [ReturnLineInput(a.id, 2)], at=3.0)
+    with pytest.raises(
+        ActionRejected, match="ReasonForReturn 'Meh' is not allowed; allowed: Damaged"
+    ):
+        create_return_order(summary, [ReturnLineInput(a.id, 1, "Meh")], at=3.0)
+    with pytest.raises(
+        ActionRejected,
+        match="ReturnOrder Status 'Draft' is not allowed; allowed: Submitted, Approved",
+    ):
+        create_return_order(summary, [ReturnLineInput(a.id, 1)], at=3.0, status="Draft")
+    assert snapshot(summary) == before
+
+
+def test_return_items_with_cancel_splits_remaining_expected_into_a_new_line(make_summary) -> None:
+    summary = make_summary([("A", 3, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 3})
+    ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 3, "Wrong Item")], at=3.0)
+    assert (a.quantity_return_initiated, a.status) == (3, "RETURNINITIATED")
+    first = ro.lines[0]
+    return_items(summary, ro.id, [ReturnItemInput(first.id, 1, quantity_to_cancel=1)], at=4.0)
+    assert (first.is_processed, first.quantity_returned, first.quantity_canceled) == (True, 1, 1)
+    assert [(ln.quantity_expected, ln.is_processed) for ln in ro.lines] == [(2, True), (1, False)]
+    assert (a.quantity_return_initiated, a.quantity_returned, a.quantity) == (2, 1, 2)
+    assert ro.status == "Submitted"
+    with pytest.raises(ActionRejected, match=f"line '{first.id}' is not an open line"):
+        return_items(summary, ro.id, [ReturnItemInput(first.id, 1)], at=5.0)
+    with pytest.raises(ActionRejected, match="cannot return and cancel 2, QuantityExpected is 1"):
+        return_items(summary, ro.id, [ReturnItemInput(ro.lines[1].id, 2)], at=5.0)
+    return_items(summary, ro.id, [ReturnItemInput(ro.lines[1].id, 1)], at=5.0)
+    assert (ro.status, a.quantity_returned, a.status) == ("Closed", 2, "FULFILLED")
+    assert summary.payment_summaries[0].refunded_amount_cents == 2000
+    check_invariants(summary)
+
+
+def test_full_return_with_shipping_reduction_refunds_the_charge(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)], charge=500)
+    a, charge = summary.items
+    ship(summary, {a.id: 1})
+    assert preview_return(summary, {a.id: 1}, shipping_reduction_flag=True) == 1500
+    ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 1)], at=3.0)
+    return_items(
+        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=4.0, shipping_reduction_flag=True
+    )
+    assert (a.status, charge.total_price_cents, summary.grand_total_amount_cents) == (
+        "RETURNED",
+        0,
+        0,
+    )
+    assert summary.payment_summaries[0].refunded_amount_cents == 1500
+    check_invariants(summary)
+
+
+def test_return_fee_may_not_exceed_the_credit(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 1)], at=3.0)
+    with pytest.raises(ActionRejected, match=r"return fee 1500 .* within the credit of 1000"):
+        return_items(
+            summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=4.0, return_fee_cents=1500
+        )
+
+
+def test_unmanaged_summaries_refuse_service_actions(make_summary) -> None:
+    summary = make_summary(life_cycle_type=LifeCycleType.UNMANAGED)
+    a = summary.items[0]
+    for call in (
+        lambda: submit_cancel(summary, {a.id: 1}, at=1.0),
+        lambda: adjust(summary, {a.id: 1}, at=1.0),
+        lambda: create_return_order(summary, [ReturnLineInput(a.id, 1)], at=1.0),
+    ):
+        with pytest.raises(ActionRejected, match="requires a MANAGED order summary"):
+            call()
+
+
+# --- exchanges ------------------------------------------------------------------------------
+
+
+def card(summary):
+    return summary.payment_summaries[0]
+
+
+def test_even_exchange_moves_no_card_money(make_summary) -> None:
+    summary = make_summary([("A", 1, 2500)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    new, events = exchange(
+        summary, [ReturnLineInput(a.id, 1, "Wrong Item")], [OrderLineInput("A-L", 1, 2500)], at=10.0
+    )
+    assert (new.source_process, new.source_order_summary_id) == (SourceProcess.EXCHANGE, summary.id)
+    assert new.is_managed and new.grand_total_amount_cents == 2500
+    assert "Exchange Submitted" in [e.activity for e in events]
+    assert card(summary).reserved_balance_cents == 2500
+    (credit_ops,) = new.payment_summaries
+    assert (credit_ops.method, credit_ops.authorization_amount_cents) == ("Exchange Credit", 2500)
+    ro = summary.return_orders[0]
+    assert ro.exchange_order_summary_id == new.id
+    return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0)
+    (refund,) = card(summary).refunds
+    assert (refund.type, refund.amount_cents) == ("Exchange Credit", 2500)
+    assert card(summary).reserved_balance_cents == 0
+    ship(new, {new.items[0].id: 1}, at=21.0)
+    assert credit_ops.captured_amount_cents == 2500
+    card_moves = sum(r.amount_cents for r in card(summary).refunds if r.type != "Exchange Credit")
+    assert card_moves == 0 and card(summary).captured_amount_cents == 2500
+    check_invariants(summary)
+    check_invariants(new)
+
+
+def test_dearer_exchange_needs_the_difference_authorized(make_summary) -> None:
+    summary = make_summary([("A", 1, 2500)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    line = [OrderLineInput("A-XL", 1, 3000)]
+    with pytest.raises(ActionRejected, match="additional authorization must be 500, got 0"):
+        exchange(summary, [ReturnLineInput(a.id, 1)], line, at=10.0)
+    new, _ = exchange(
+        summary, [ReturnLineInput(a.id, 1)], line, at=10.0, additional_authorization_cents=500
+    )
+    assert [p.authorization_amount_cents for p in new.payment_summaries] == [2500, 500]
+
+
+def test_cheaper_exchange_refunds_the_difference_to_the_card(make_summary) -> None:
+    summary = make_summary([("A", 1, 2500)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    exchange(summary, [ReturnLineInput(a.id, 1)], [OrderLineInput("A-S", 1, 2000)], at=10.0)
+    ro = summary.return_orders[0]
+    return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0)
+    assert sorted((r.type, r.amount_cents) for r in card(summary).refunds) == [
+        ("Exchange Credit", 2000),
+        ("Referenced", 500),
+    ]
+    check_invariants(summary)
+
+
+def test_exchange_guardrails(make_summary) -> None:
+    summary = make_summary([("A", 1, 2500)])
+    a = summary.items[0]
+    with pytest.raises(ActionRejected, match="cannot exchange 1, QuantityAvailableToReturn is 0"):
+        exchange(summary, [ReturnLineInput(a.id, 1)], [OrderLineInput("X", 1, 1)], at=1.0)
+    with pytest.raises(ActionRejected, match="needs returned and new lines"):
+        exchange(summary, [], [OrderLineInput("X", 1, 1)], at=1.0)
