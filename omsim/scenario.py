@@ -1,0 +1,153 @@
+"""Scenario files: YAML in, a validated `Scenario` out, or an error that says what to fix.
+
+A scenario may extend another (``extends: regional_retailer.yaml``, resolved next to the file):
+mappings merge key by key, anything else (numbers, lists) is replaced. Errors name the file, the
+field path, the bad value and what is allowed, and suggest the nearest key for a misspelt one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from omsim.scenario_schema import Scenario
+
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "scenario_hash"]
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+"""Where the shipped scenarios live (``scenarios/`` at the top of the repository)."""
+
+
+class ScenarioError(ValueError):
+    """A scenario file cannot be loaded; the message names file, field and allowed values."""
+
+
+def resolve_scenario_path(name: str | Path) -> Path:
+    """A path as given if it exists, else the shipped scenario of that name (``.yaml`` optional)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    for candidate in (SCENARIO_DIR / path.name, SCENARIO_DIR / f"{path.name}.yaml"):
+        if candidate.exists():
+            return candidate
+    shipped = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))) or "none"
+    raise ScenarioError(f"{name}: no such scenario file; shipped scenarios: {shipped}")
+
+
+def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise ScenarioError(f"{path}: 'extends' makes a cycle: {chain}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except yaml.YAMLError as error:
+        raise ScenarioError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario is a mapping of keys to values at the top level")
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data
+    base = _read(path.parent / str(base_name), (*seen, path))
+    return deep_merge(base, data)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``: mappings merge recursively, other values replace.
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
+    {'a': {'x': 1, 'y': 3}, 'b': [2]}
+    """
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
+    """Load and validate a scenario file, or a shipped scenario by name.
+
+    Keyword ``overrides`` are merged on top (e.g. ``horizon_days=7``) and validated too.
+    """
+    resolved = resolve_scenario_path(path)
+    data = deep_merge(_read(resolved), overrides)
+    return scenario_from_dict(data, source=str(resolved))
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a mapping; ``source`` names it in errors."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(_explain(error, source)) from None
+
+
+def _explain(error: ValidationError, source: str) -> str:
+    lines = [f"{source}: {error.error_count()} problem(s)"]
+    for problem in error.errors():
+        loc = problem["loc"]
+        where = ".".join(str(part) for part in loc) or "(top level)"
+        if problem["type"] == "extra_forbidden":
+            allowed = _allowed_keys(Scenario, loc[:-1])
+            hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            lines.append(
+                f"  {where}: unknown key{suggestion} allowed: {', '.join(allowed) or 'none'}"
+            )
+            continue
+        if problem["type"] == "missing":
+            lines.append(f"  {where}: required but missing")
+            continue
+        shown = repr(problem.get("input"))
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        message = problem["msg"].removeprefix("Value error, ")
+        allowed = _literal_choices(problem)
+        lines.append(f"  {where}: got {shown}: {message}{allowed}")
+    return "\n".join(lines)
+
+
+def _literal_choices(problem: Any) -> str:
+    expected = (problem.get("ctx") or {}).get("expected")
+    return f" (allowed: {expected})" if expected else ""
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found by following ``loc`` from ``model``."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated scenario, canonical JSON: equal scenarios, equal hashes."""
+    payload = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,407 @@
+"""The scenario schema: every parameter of a run, typed and validated (pydantic).
+
+Units are in the field names: ``_hours``, ``_days``, ``_minutes``, ``_cents``, ``_km``, ``_kg``;
+shares and probabilities are fractions in [0, 1]. Random quantities are `Dist` objects
+(``{dist: lognormal, mean: 8, sd: 3}``). Unknown keys are rejected everywhere. Loading from YAML,
+``extends`` and readable error messages live in `omsim.scenario`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DELIVERY_METHODS = ("Standard", "Express", "Pickup")
+LOCATION_TYPES = ("warehouse", "store", "return_center")
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are validated on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+
+class Dist(Strict):
+    """A random quantity; the unit is the one of the field holding it.
+
+    ``constant`` (value), ``exponential`` (mean), ``lognormal`` (mean, sd of the variable
+    itself), ``uniform`` (low, high), ``triangular`` (low, mode, high), ``gamma`` (mean, sd).
+    """
+
+    dist: Literal["constant", "exponential", "lognormal", "uniform", "triangular", "gamma"]
+    value: float | None = None
+    mean: float | None = Field(default=None, gt=0)
+    sd: float | None = Field(default=None, ge=0)
+    low: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+    mode: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Dist:
+        needed = {
+            "constant": ("value",),
+            "exponential": ("mean",),
+            "lognormal": ("mean", "sd"),
+            "gamma": ("mean", "sd"),
+            "uniform": ("low", "high"),
+            "triangular": ("low", "mode", "high"),
+        }[self.dist]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{self.dist} needs {', '.join(needed)}; missing {', '.join(missing)}")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} > high {self.high}")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
+            raise ValueError("triangular needs low <= mode <= high")
+        return self
+
+    @property
+    def expected(self) -> float:
+        """The distribution's mean."""
+        if self.dist == "constant":
+            return float(self.value)  # type: ignore[arg-type]
+        if self.dist in ("exponential", "lognormal", "gamma"):
+            return float(self.mean)  # type: ignore[arg-type]
+        if self.dist == "uniform":
+            return (self.low + self.high) / 2  # type: ignore[operator]
+        return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
+
+
+def constant(value: float) -> Dist:
+    return Dist(dist="constant", value=value)
+
+
+# --- network ----------------------------------------------------------------------------------
+
+
+class GeneratedNetworkSpec(Strict):
+    """A national network from GeoNames city data (see `omsim.network.national`)."""
+
+    country: str = "US"
+    n_zones: int = Field(default=40, ge=1)
+    n_warehouses: int = Field(default=2, ge=0)
+    n_stores: int = Field(default=25, ge=0)
+    warehouse_cities: list[str] | None = None
+    store_cities: list[str] | None = None
+    return_center_cities: list[str] = []
+    seed: int = 0
+
+
+class LocationSpec(Strict):
+    """One warehouse, store or return center (an OCI location)."""
+
+    id: str
+    name: str = ""
+    type: Literal["warehouse", "store", "return_center"]
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    postal_code: str | None = None
+    groups: list[str] = ["Online"]
+    handling_cost_cents: int = Field(default=300, ge=0)
+
+
+class ZoneSpec(Strict):
+    """A customer zone: where demand comes from, weighted."""
+
+    id: str
+    name: str = ""
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    demand_weight: float = Field(gt=0)
+    postal_code: str | None = None
+
+
+class NetworkSpec(Strict):
+    """Either ``generate`` a national network or list ``locations`` and ``zones``."""
+
+    generate: GeneratedNetworkSpec | None = None
+    locations: list[LocationSpec] = []
+    zones: list[ZoneSpec] = []
+
+    @model_validator(mode="after")
+    def _one_source(self) -> NetworkSpec:
+        explicit = bool(self.locations or self.zones)
+        if (self.generate is None) == (not explicit):
+            raise ValueError("give either 'generate' or both 'locations' and 'zones'")
+        if explicit and not (self.locations and self.zones):
+            raise ValueError("an explicit network needs both 'locations' and 'zones'")
+        ids = [loc.id for loc in self.locations] + [z.id for z in self.zones]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate location or zone ids: {', '.join(duplicates)}")
+        return self
+
+
+# --- catalog and inventory ----------------------------------------------------------------------
+
+
+class CategorySpec(Strict):
+    """A product category: its share of SKUs, price and weight distributions."""
+
+    name: str
+    share: float = Field(gt=0)
+    price_cents: Dist
+    weight_kg: Dist
+
+
+class CatalogSpec(Strict):
+    """SKUs with Zipf-like popularity: the k-th most popular sells in proportion to 1/k^s."""
+
+    n_skus: int = Field(ge=1)
+    zipf_exponent: float = Field(default=1.0, ge=0)
+    categories: list[CategorySpec] = Field(min_length=1)
+
+
+class ReplenishmentSpec(Strict):
+    """When and how much a location reorders, in days of its expected demand.
+
+    ``min_max``: when the inventory position falls to ``reorder_point_days`` of demand, order
+    up to ``order_up_to_days``. ``periodic_review``: every ``review_period_days``, order up to
+    ``order_up_to_days``. Orders arrive after ``lead_time_days``.
+    """
+
+    policy: Literal["min_max", "periodic_review"] = "min_max"
+    reorder_point_days: float = Field(default=7, ge=0)
+    order_up_to_days: float = Field(default=21, gt=0)
+    review_period_days: float = Field(default=7, gt=0)
+    lead_time_days: float = Field(default=5, ge=0)
+
+
+class StockPolicySpec(Strict):
+    """Initial stock and replenishment for one location type.
+
+    A location's expected daily demand for a SKU is the SKU's network demand times
+    ``expected_share`` split evenly over the locations of the type. Stock is that demand times
+    days of cover, at least ``min_units``, for the ``assortment_share`` most popular SKUs.
+    """
+
+    expected_share: float = Field(default=1.0, ge=0, le=1)
+    initial_days_of_cover: float = Field(default=21, ge=0)
+    min_units: int = Field(default=0, ge=0)
+    safety_stock_units: int = Field(default=0, ge=0)
+    assortment_share: float = Field(default=1.0, ge=0, le=1)
+    replenishment: ReplenishmentSpec | None = ReplenishmentSpec()
+
+
+class InventorySpec(Strict):
+    warehouse: StockPolicySpec = StockPolicySpec(expected_share=0.85)
+    store: StockPolicySpec = StockPolicySpec(
+        expected_share=0.15, initial_days_of_cover=14, min_units=2, assortment_share=0.5
+    )
+    return_center: StockPolicySpec = StockPolicySpec(
+        expected_share=0.0, initial_days_of_cover=0, replenishment=None
+    )
+
+
+# --- demand ----------------------------------------------------------------------------------
+
+
+class PeakSpec(Strict):
+    """A dated peak: the day's arrival rate is multiplied by ``multiplier``."""
+
+    name: str
+    date: dt.date
+    multiplier: float = Field(gt=0)
+
+
+def _unit_mean(values: list[float], n: int, what: str) -> list[float]:
+    if len(values) != n or any(v < 0 for v in values) or sum(values) <= 0:
+        raise ValueError(f"{what} needs {n} non-negative numbers with a positive sum")
+    mean = sum(values) / n
+    return [v / mean for v in values]
+
+
+class DemandSpec(Strict):
+    """Order arrivals (a non-homogeneous Poisson process) and what each order holds.
+
+    The rate at time t is ``orders_per_day`` x (1 + ``trend_per_year`` x years since start) x
+    day-of-week factor x hour-of-day factor x peak multiplier, per day; both profiles are
+    normalised to mean 1.
+    """
+
+    orders_per_day: float = Field(gt=0)
+    trend_per_year: float = Field(default=0.0, ge=-0.99)
+    day_of_week: list[float] = [1.0] * 7
+    hour_of_day: list[float] = [1.0] * 24
+    peaks: list[PeakSpec] = []
+    sales_channels: dict[str, float] = {"Web": 1.0}
+    managed_share: float = Field(default=1.0, ge=0, le=1)
+    lines_per_order_mean: float = Field(default=1.5, ge=1)
+    max_lines_per_order: int = Field(default=6, ge=1)
+    units_per_line_mean: float = Field(default=1.2, ge=1)
+    max_units_per_line: int = Field(default=5, ge=1)
+    delivery_methods: dict[str, float] = {"Standard": 1.0}
+    delivery_charge_cents: dict[str, int] = {"Standard": 599, "Express": 1499, "Pickup": 0}
+    free_shipping_threshold_cents: int | None = None
+    promised_days: dict[str, float] = {"Standard": 5, "Express": 2, "Pickup": 1}
+    tax_rate: Decimal = Decimal("0.0825")
+    pickup_radius_km: float = Field(default=40, gt=0)
+
+    _dow = field_validator("day_of_week")(lambda v: _unit_mean(v, 7, "day_of_week"))
+    _hod = field_validator("hour_of_day")(lambda v: _unit_mean(v, 24, "hour_of_day"))
+
+    @field_validator("delivery_methods", "delivery_charge_cents", "promised_days")
+    @classmethod
+    def _methods(cls, value: dict) -> dict:  # type: ignore[type-arg]
+        unknown = [k for k in value if k not in DELIVERY_METHODS]
+        if unknown:
+            raise ValueError(
+                f"unknown delivery method {unknown[0]!r}; allowed: {', '.join(DELIVERY_METHODS)}"
+            )
+        if any(v < 0 for v in value.values()):
+            raise ValueError("values must be >= 0")
+        return value
+
+    @field_validator("sales_channels", "delivery_methods")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        if not value or sum(value.values()) <= 0:
+            raise ValueError("shares need at least one positive value")
+        return value
+
+    @field_validator("tax_rate")
+    @classmethod
+    def _rate(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) <= value < Decimal(1):
+            raise ValueError("tax_rate must be in [0, 1)")
+        return value
+
+
+# --- operations ------------------------------------------------------------------------------
+
+
+class PaymentSpec(Strict):
+    """Card authorization at checkout and capture on shipment."""
+
+    decline_rate: float = Field(default=0.02, ge=0, le=1)
+    authorization_valid_days: float = Field(default=7, gt=0)
+    reauthorization_success_rate: float = Field(default=0.9, ge=0, le=1)
+
+
+class CaptureSpec(Strict):
+    """Order capture: an optional fraud-review hold before routing."""
+
+    fraud_review_share: float = Field(default=0.0, ge=0, le=1)
+    fraud_review_hours: Dist = constant(4)
+
+
+class RoutingSpec(Strict):
+    """How and when orders are routed (Salesforce routing schedule and strategy)."""
+
+    strategy: str = "fewest_splits"
+    max_splits: int = Field(default=2, ge=0)
+    allowed_location_types: list[Literal["warehouse", "store", "return_center"]] | None = None
+    excluded_locations: list[str] = []
+    split_penalty_cents: int = Field(default=500, ge=0)
+    lateness_penalty_cents_per_day: int = Field(default=1000, ge=0)
+    store_protection_units: int = Field(default=0, ge=0)
+    batch_interval_minutes: float = Field(default=15, ge=0)
+    retry_delay_hours: float = Field(default=4, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+
+
+class SiteSpec(Strict):
+    """Work at one kind of location: associates, hours, pick-and-pack time, carrier cut-off."""
+
+    associates: int = Field(default=10, ge=1)
+    open_hour: float = Field(default=0, ge=0, le=24)
+    close_hour: float = Field(default=24, ge=0, le=24)
+    pick_pack_minutes: Dist = Dist(dist="lognormal", mean=12, sd=6)
+    carrier_cutoff_hour: float | None = Field(default=None, ge=0, lt=24)
+    inventory_accuracy: float = Field(default=1.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _hours(self) -> SiteSpec:
+        if self.open_hour >= self.close_hour:
+            raise ValueError(
+                f"open_hour {self.open_hour} must be before close_hour {self.close_hour}"
+            )
+        return self
+
+
+class OutageSpec(Strict):
+    """A window when a location stops working (``stop``) or rejects what it gets (``reject``)."""
+
+    location: str
+    start: dt.datetime
+    end: dt.datetime
+    mode: Literal["stop", "reject"] = "stop"
+
+    @model_validator(mode="after")
+    def _window(self) -> OutageSpec:
+        if self.end <= self.start:
+            raise ValueError("outage end must be after its start")
+        return self
+
+
+class FulfillmentSpec(Strict):
+    warehouse: SiteSpec = SiteSpec(
+        associates=20, open_hour=6, close_hour=22, carrier_cutoff_hour=18
+    )
+    store: SiteSpec = SiteSpec(
+        associates=2, open_hour=9, close_hour=21, carrier_cutoff_hour=16, inventory_accuracy=0.97
+    )
+    return_center: SiteSpec = SiteSpec(associates=5, open_hour=8, close_hour=18)
+    outages: list[OutageSpec] = []
+
+
+class CarrierSpec(Strict):
+    """Carrier transit: the zone chart's days, plus variability (sd in days, never negative)."""
+
+    transit_sd_days: float = Field(default=0.5, ge=0)
+
+
+class PickupSpec(Strict):
+    """Buy online, pick up in store: how long customers take to come."""
+
+    pickup_delay_hours: Dist = Dist(dist="lognormal", mean=20, sd=16)
+
+
+class Scenario(Strict):
+    """A complete, validated scenario. Times are hours since ``start`` (UTC)."""
+
+    name: str
+    description: str = ""
+    start: dt.datetime
+    horizon_days: float = Field(gt=0)
+    currency: str = "USD"
+    seed: int = 0
+    network: NetworkSpec
+    catalog: CatalogSpec
+    inventory: InventorySpec = InventorySpec()
+    demand: DemandSpec
+    payments: PaymentSpec = PaymentSpec()
+    capture: CaptureSpec = CaptureSpec()
+    routing: RoutingSpec = RoutingSpec()
+    fulfillment: FulfillmentSpec = FulfillmentSpec()
+    carrier: CarrierSpec = CarrierSpec()
+    pickup: PickupSpec = PickupSpec()
+    flows: dict[str, str] = {}
+
+    @field_validator("start")
+    @classmethod
+    def _utc(cls, value: dt.datetime) -> dt.datetime:
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    @field_validator("flows")
+    @classmethod
+    def _dotted(cls, value: dict[str, str]) -> dict[str, str]:
+        for trigger, path in value.items():
+            if ":" not in path:
+                raise ValueError(f"flow {trigger!r}: {path!r} is not 'package.module:function'")
+        return value
+
+    @property
+    def horizon_hours(self) -> float:
+        return self.horizon_days * 24.0
+
+    def hours_since_start(self, moment: dt.datetime | dt.date) -> float:
+        """Hours from ``start`` to a datetime (UTC if naive) or to midnight UTC of a date."""
+        if not isinstance(moment, dt.datetime):
+            moment = dt.datetime.combine(moment, dt.time(), dt.UTC)
+        elif moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return (moment - self.start).total_seconds() / 3600.0
