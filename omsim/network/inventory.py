@@ -236,8 +236,13 @@ class Inventory:
 
     # -- reservations ------------------------------------------------------------------------
 
-    def create_reservation(self, location_or_group: str, lines: Mapping[str, int]) -> None:
+    def create_reservation(
+        self, location_or_group: str, lines: Mapping[str, int], *, check_groups: bool = True
+    ) -> None:
         """Reserve SKU quantities at a location or group; all lines or none.
+
+        ``check_groups=False`` skips the rule that a location's groups stay at ATF >= 0: for
+        units an order already held a claim on (re-routing after a rejection), as a transfer does.
 
         Raises
         ------
@@ -247,7 +252,13 @@ class Inventory:
         with self._all_or_nothing():
             for sku, quantity in lines.items():
                 _check_quantity(f"lines[{sku!r}]", quantity)
-                self._reserve(location_or_group, sku, quantity, "create_reservation")
+                self._reserve(
+                    location_or_group,
+                    sku,
+                    quantity,
+                    "create_reservation",
+                    transfer=not check_groups,
+                )
 
     def release_reservation(self, location_or_group: str, lines: Mapping[str, int]) -> None:
         """Cancel reserved quantities at a location or group; all lines or none."""

@@ -1,0 +1,116 @@
+"""Capture: checkout, payment authorization, reservation, Order and Order Summary."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from omsim.domain import (
+    DeliveryGroupInput,
+    OrderLineInput,
+    authorize_payment,
+    create_order,
+    create_order_summary,
+    set_order_summary_status,
+)
+from omsim.domain.picklists import LifeCycleType
+from omsim.network.inventory import InventoryError
+from omsim.sim.demand import OrderDraft, delivery_charge_cents
+
+if TYPE_CHECKING:
+    from omsim.sim.model import Model
+
+
+def capture_order(
+    env: simpy.Environment, model: Model, draft: OrderDraft
+) -> Generator[Any, Any, None]:
+    """Checkout: a declined card or missing stock ends it; otherwise the order is captured."""
+    yield env.timeout(0)
+    if draft.declined:
+        model.counters.declined += 1
+        model.note("Checkout Declined", channel=draft.channel, amount_cents=draft.merchandise_cents)
+        return
+    draft = reserve_stock(model, draft)
+    if draft is None:
+        return
+    summary = _create_summary(model, draft)
+    if not summary.is_managed:
+        return  # processed by an external system: recorded for reference only
+    days = model.scenario.payments.authorization_valid_days
+    model.record(
+        authorize_payment(
+            summary,
+            amount_cents=summary.grand_total_amount_cents,
+            at=env.now,
+            valid_hours=days * 24,
+        )
+    )
+    if draft.review_hours > 0:
+        model.note("Fraud Review Started", [(summary.id, "OrderSummary", "order summary")])
+        yield env.timeout(draft.review_hours)
+        model.record(set_order_summary_status(summary, "Approved", at=env.now))
+    model.trigger("order_summary_created", summary)
+
+
+def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
+    """Reserve the basket (OCI ``createReservation``): at the pickup store, else the group.
+
+    A pickup store short of stock turns the order into a Standard delivery; a group short of
+    stock loses the sale ("Checkout Stocked Out"). Unmanaged orders reserve nothing here.
+    """
+    if not draft.managed:
+        return draft
+    inventory = model.inventory
+    if draft.delivery_method == "Pickup":
+        try:
+            inventory.create_reservation(draft.pickup_location_id, draft.units)  # type: ignore[arg-type]
+            return draft
+        except InventoryError:
+            draft = draft.as_shipped()
+    try:
+        inventory.create_reservation(model.world.reservation_group, draft.units)
+    except InventoryError as error:
+        model.counters.stocked_out += 1
+        model.note("Checkout Stocked Out", reason=str(error), amount_cents=draft.merchandise_cents)
+        return None
+    return draft
+
+
+def _create_summary(model: Model, draft: OrderDraft):  # type: ignore[no-untyped-def]
+    scenario, now = model.scenario, model.env.now
+    zone = model.world.zones[model.world.matrix.zone_index[draft.zone_id]]
+    tax = scenario.demand.tax_rate
+    group = DeliveryGroupInput(
+        key="default",
+        delivery_method=draft.delivery_method,
+        delivery_charge_cents=delivery_charge_cents(
+            scenario, draft.delivery_method, draft.merchandise_cents
+        ),
+        charge_tax_rate=tax,
+        deliver_to_postal_code=zone.postal_code or "",
+        deliver_to_zone_id=draft.zone_id,
+        pickup_location_id=draft.pickup_location_id,
+        promised_delivery_at=now
+        + 24.0 * scenario.demand.promised_days.get(draft.delivery_method, 5),
+    )
+    order = create_order(
+        model.ids,
+        lines=[OrderLineInput(sku, units, price, tax) for sku, units, price in draft.lines],
+        delivery_groups=[group],
+        at=now,
+        sales_channel=draft.channel,
+        currency_iso_code=scenario.currency,
+    )
+    life_cycle = LifeCycleType.MANAGED if draft.managed else LifeCycleType.UNMANAGED
+    summary, events = create_order_summary(model.ids, order, at=now, life_cycle_type=life_cycle)
+    model.record(events)
+    model.summaries[summary.id] = summary
+    from omsim.sim.model import OrderTrack
+
+    track = OrderTrack(draft)
+    if draft.managed and draft.delivery_method != "Pickup":
+        track.group_reserved = dict(draft.units)
+    model.tracks[summary.id] = track
+    return summary

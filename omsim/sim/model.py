@@ -1,0 +1,162 @@
+"""The model: one SimPy environment with the world, stock, sites, flows and the event log.
+
+`build_model` assembles it from a scenario and a seed; `Model.trigger` starts the flow registered
+for a trigger, as a record-triggered flow does in Salesforce.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from omsim.domain import DomainEvent, IdFactory, OrderSummary
+from omsim.eventlog import EventLog
+from omsim.network.inventory import Inventory
+from omsim.network.locations import LocationType
+from omsim.network.routing.plan import RoutingOptions
+from omsim.network.routing.registry import RoutingStrategy, get_strategy
+from omsim.scenario_schema import Scenario
+from omsim.sim.demand import OrderDraft
+from omsim.sim.sites import Outage, Site
+from omsim.sim.streams import Streams
+from omsim.sim.world import World, build_world
+
+Flow = Callable[..., Generator[Any, Any, Any]]
+"""A flow: a SimPy generator function ``flow(env, model, record)``."""
+
+
+@dataclass(slots=True)
+class OrderTrack:
+    """What the simulation knows about an order beyond its records.
+
+    Attributes
+    ----------
+    draft : OrderDraft
+        The checkout it came from (zone, customer behaviour).
+    group_reserved : dict of str to int
+        Units per SKU still reserved at the location group for this order.
+    excluded_locations : set of str
+        Locations that rejected this order's units; routing avoids them.
+    parcels_out : int
+        Fulfillment orders shipped or waiting for pickup, not yet delivered.
+    routing_scheduled : bool
+        Whether the order waits in the routing schedule.
+    """
+
+    draft: OrderDraft
+    group_reserved: dict[str, int] = field(default_factory=dict)
+    excluded_locations: set[str] = field(default_factory=set)
+    parcels_out: int = 0
+    routing_scheduled: bool = False
+
+
+@dataclass
+class Counters:
+    """Checkouts that never became orders."""
+
+    arrivals: int = 0
+    declined: int = 0
+    stocked_out: int = 0
+
+
+class Model:
+    """Everything a flow can reach: ``model.env``, ``model.world``, ``model.inventory`` ..."""
+
+    def __init__(self, scenario: Scenario, seed: int, flows: dict[str, Flow]) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.world: World
+        self.inventory: Inventory
+        self.world, self.inventory = build_world(scenario, self.streams.catalog)
+        self.log = EventLog(scenario.start)
+        self.ids = IdFactory()
+        self.flows = flows
+        self.summaries: dict[str, OrderSummary] = {}
+        self.tracks: dict[str, OrderTrack] = {}
+        self.counters = Counters()
+        self.routing_queue: list[str] = []
+        r = scenario.routing
+        self.strategy: RoutingStrategy = get_strategy(r.strategy)
+        self.routing_options = RoutingOptions(
+            max_splits=r.max_splits,
+            allowed_location_types=None
+            if r.allowed_location_types is None
+            else frozenset(
+                LocationType.parse(t.replace("_", " ")) for t in r.allowed_location_types
+            ),
+            excluded_locations=frozenset(r.excluded_locations),
+            split_penalty_cents=r.split_penalty_cents,
+            lateness_penalty_cents_per_day=r.lateness_penalty_cents_per_day,
+            store_protection_units=r.store_protection_units,
+        )
+        self.sites = self._sites()
+
+    def _sites(self) -> dict[str, Site]:
+        scenario = self.scenario
+        start_hour = scenario.start.hour + scenario.start.minute / 60
+        outages: dict[str, list[Outage]] = {}
+        for o in scenario.fulfillment.outages:
+            if o.location not in self.world.locations:
+                known = ", ".join(sorted(self.world.locations))
+                raise ValueError(
+                    f"fulfillment.outages: location {o.location!r} unknown; locations: {known}"
+                )
+            outages.setdefault(o.location, []).append(
+                Outage(
+                    scenario.hours_since_start(o.start), scenario.hours_since_start(o.end), o.mode
+                )
+            )
+        return {
+            loc_id: Site(
+                self.env,
+                loc_id,
+                getattr(scenario.fulfillment, self.world.type_key(loc_id)),
+                start_hour,
+                outages.get(loc_id),
+            )
+            for loc_id in self.world.locations
+        }
+
+    def trigger(self, name: str, record: Any) -> simpy.Process:
+        """Start the flow registered for ``name`` on ``record``."""
+        return self.env.process(self.flows[name](self.env, self, record))
+
+    def record(self, events: Iterable[DomainEvent]) -> None:
+        """Append domain events to the event log."""
+        self.log.record_all(events)
+
+    def note(
+        self, activity: str, objects: Iterable[tuple[str, str, str]] = (), **attributes: Any
+    ) -> None:
+        """Append an event the simulation observes (no domain record changed) at ``env.now``."""
+        self.log.note(activity, self.env.now, objects, **attributes)
+
+
+def load_flow(path: str) -> Flow:
+    """A user's flow from ``package.module:function``."""
+    module_name, _, name = path.partition(":")
+    try:
+        flow = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"flows: cannot load {path!r} ({error})") from None
+    if not callable(flow):
+        raise ValueError(f"flows: {path!r} is not a function")
+    return flow  # type: ignore[no-any-return]
+
+
+def build_model(scenario: Scenario, seed: int | None = None) -> Model:
+    """The model for ``scenario`` with starter flows, and any the scenario replaces."""
+    from omsim.sim.flows import STARTER_FLOWS
+
+    flows = dict(STARTER_FLOWS)
+    for trigger, path in scenario.flows.items():
+        if trigger not in flows:
+            raise ValueError(f"flows: unknown trigger {trigger!r}; triggers: {', '.join(flows)}")
+        flows[trigger] = load_flow(path)
+    return Model(scenario, scenario.seed if seed is None else seed, flows)

@@ -1,0 +1,184 @@
+"""The static world a run happens in: network graph, matrix, catalog, stock and policies.
+
+Built from the scenario before the clock starts; the SimPy processes only read it and move stock.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from omsim.network.graph import build_network, network_locations, network_zones
+from omsim.network.inventory import Inventory
+from omsim.network.locations import CustomerZone, Location, LocationType
+from omsim.network.matrix import NetworkMatrix
+from omsim.network.national import ONLINE_GROUP, generate_national_network
+from omsim.network.replenishment import MinMaxPolicy, PeriodicReviewPolicy, ReplenishmentPolicy
+from omsim.scenario_schema import Scenario, StockPolicySpec
+from omsim.sim.catalog import Catalog, build_catalog
+
+TYPE_KEYS = {
+    LocationType.WAREHOUSE: "warehouse",
+    LocationType.STORE: "store",
+    LocationType.RETURN_CENTER: "return_center",
+}
+"""Location type -> the scenario key holding its settings."""
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """Everything static about a run.
+
+    Attributes
+    ----------
+    graph : networkx.Graph
+        The network of record.
+    matrix : NetworkMatrix
+        Location x zone arrays derived from the graph.
+    locations : dict of str to Location
+    zones : tuple of CustomerZone
+        In the matrix's column order.
+    zone_cdf : numpy.ndarray
+        Cumulative demand weight of the zones, for drawing a customer's zone.
+    catalog : Catalog
+    reservation_group : str
+        The location group checkout reserves at (``Online``).
+    policies : dict of (location id, sku) to ReplenishmentPolicy
+    """
+
+    graph: nx.Graph
+    matrix: NetworkMatrix
+    locations: dict[str, Location]
+    zones: tuple[CustomerZone, ...]
+    zone_cdf: np.ndarray
+    catalog: Catalog
+    reservation_group: str
+    policies: dict[tuple[str, str], ReplenishmentPolicy]
+
+    def type_key(self, location_id: str) -> str:
+        """``warehouse``, ``store`` or ``return_center``."""
+        return TYPE_KEYS[self.locations[location_id].type]
+
+    def nearest_store(self, zone_id: str, radius_km: float) -> str | None:
+        """The store closest to a zone within ``radius_km``, or None."""
+        m = self.matrix
+        column = m.distance_km[:, m.zone_index[zone_id]]
+        best, best_km = None, radius_km
+        for row, loc_type in enumerate(m.location_types):
+            if loc_type is LocationType.STORE and column[row] <= best_km:
+                best, best_km = m.location_ids[row], float(column[row])
+        return best
+
+
+def build_graph(scenario: Scenario) -> nx.Graph:
+    """The network graph: generated from city data, or from the scenario's explicit lists."""
+    spec = scenario.network
+    if spec.generate is not None:
+        g = spec.generate
+        return generate_national_network(
+            country=g.country,
+            n_zones=g.n_zones,
+            n_warehouses=g.n_warehouses,
+            n_stores=g.n_stores,
+            warehouse_cities=g.warehouse_cities,
+            store_cities=g.store_cities,
+            return_center_cities=g.return_center_cities,
+            seed=g.seed,
+        )
+    locations = [
+        Location(
+            id=s.id,
+            name=s.name or s.id,
+            type=LocationType.parse(s.type.replace("_", " ")),
+            latitude=s.latitude,
+            longitude=s.longitude,
+            postal_code=s.postal_code,
+            groups=tuple(s.groups),
+            handling_cost_cents=s.handling_cost_cents,
+        )
+        for s in spec.locations
+    ]
+    zones = [
+        CustomerZone(z.id, z.name or z.id, z.latitude, z.longitude, z.postal_code, z.demand_weight)
+        for z in spec.zones
+    ]
+    return build_network(locations, zones)
+
+
+def build_world(scenario: Scenario, rng: np.random.Generator) -> tuple[World, Inventory]:
+    """The world and its opening stock; ``rng`` is the catalog stream."""
+    graph = build_graph(scenario)
+    matrix = NetworkMatrix.from_graph(graph)
+    locations = {loc.id: loc for loc in network_locations(graph)}
+    by_id = {z.id: z for z in network_zones(graph)}
+    zones = tuple(by_id[z] for z in matrix.zone_ids)
+    weights = np.array([z.demand_weight for z in zones], dtype=float)
+    catalog = build_catalog(scenario.catalog, rng)
+    groups: dict[str, list[str]] = {}
+    for loc in locations.values():
+        for group in loc.groups:
+            groups.setdefault(group, []).append(loc.id)
+    if ONLINE_GROUP not in groups:
+        groups[ONLINE_GROUP] = [
+            loc.id for loc in locations.values() if loc.type is not LocationType.RETURN_CENTER
+        ]
+    inventory = Inventory(list(locations), groups)
+    policies = _stock(scenario, locations, catalog, inventory)
+    world = World(
+        graph=graph,
+        matrix=matrix,
+        locations=locations,
+        zones=zones,
+        zone_cdf=np.cumsum(weights / weights.sum()),
+        catalog=catalog,
+        reservation_group=ONLINE_GROUP,
+        policies=policies,
+    )
+    return world, inventory
+
+
+def units_per_order(scenario: Scenario) -> float:
+    """Expected units in one order (mean lines x mean units per line, caps ignored)."""
+    return scenario.demand.lines_per_order_mean * scenario.demand.units_per_line_mean
+
+
+def _stock(
+    scenario: Scenario, locations: dict[str, Location], catalog: Catalog, inventory: Inventory
+) -> dict[tuple[str, str], ReplenishmentPolicy]:
+    """Set opening stock and build each (location, SKU) replenishment policy."""
+    daily_units = scenario.demand.orders_per_day * units_per_order(scenario)
+    counts = {t: sum(1 for loc in locations.values() if loc.type is t) for t in LocationType}
+    policies: dict[tuple[str, str], ReplenishmentPolicy] = {}
+    for loc in locations.values():
+        spec: StockPolicySpec = getattr(scenario.inventory, TYPE_KEYS[loc.type])
+        carried = math.ceil(len(catalog.products) * spec.assortment_share)
+        share = spec.expected_share / max(1, counts[loc.type])
+        for product in catalog.products[:carried]:
+            per_day = daily_units * product.popularity * share
+            on_hand = max(spec.min_units, math.ceil(per_day * spec.initial_days_of_cover))
+            inventory.set_stock(
+                loc.id,
+                product.sku,
+                on_hand=on_hand + spec.safety_stock_units,
+                safety_stock=spec.safety_stock_units,
+            )
+            policy = _policy(spec, per_day)
+            if policy is not None:
+                policies[(loc.id, product.sku)] = policy
+    return policies
+
+
+def _policy(spec: StockPolicySpec, per_day: float) -> ReplenishmentPolicy | None:
+    """Policy in units from a policy in days of the location's expected demand ``per_day``."""
+    r = spec.replenishment
+    if r is None:
+        return None
+    safety = spec.safety_stock_units
+    up_to = max(1, spec.min_units, math.ceil(per_day * r.order_up_to_days)) + safety
+    if r.policy == "periodic_review":
+        return PeriodicReviewPolicy(r.review_period_days, up_to, r.lead_time_days)
+    reorder_point = min(up_to - 1, math.floor(per_day * r.reorder_point_days) + safety)
+    return MinMaxPolicy(reorder_point, up_to, r.lead_time_days)
