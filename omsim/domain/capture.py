@@ -238,7 +238,14 @@ def create_order_summary(
         summary.items.append(item)
         cs.created(item)
     bookkeeping.refresh(cs, summary)
-    return summary, [cs.event("Order Summary Created", at, life_cycle_type=life_cycle_type.value)]
+    created = cs.event(
+        "Order Summary Created",
+        at,
+        life_cycle_type=life_cycle_type.value,
+        source_process=source_process.value,
+        amount_cents=order.grand_total_amount_cents,
+    )
+    return summary, [created]
 
 
 def authorize_payment(
@@ -249,9 +256,11 @@ def authorize_payment(
     valid_hours: float | None = 7 * 24,
     method: str = "Visa",
     payment_type: str = "Card",
+    reason: str = "checkout",
 ) -> list[DomainEvent]:
     """Record a processed ``PaymentAuthorization`` on the method's ``OrderPaymentSummary``.
 
+    ``reason`` labels the event (``checkout``, ``reauthorization``, ``exchange``).
     ``valid_hours`` sets ``ExpirationDate`` (default 7 days, the card-not-present validity of the
     card networks); ``None`` never expires. The gateway's decision is the caller's: this records
     a successful authorization.
@@ -284,7 +293,9 @@ def authorize_payment(
     ops.authorizations.append(auth)
     cs.created(auth)
     cs.involve(ops, "order payment summary")
-    return [cs.event("Payment Authorized", at, amount_cents=amount_cents, method=method)]
+    return [
+        cs.event("Payment Authorized", at, amount_cents=amount_cents, method=method, reason=reason)
+    ]
 
 
 def set_order_summary_status(summary: OrderSummary, status: str, *, at: float) -> list[DomainEvent]:

@@ -9,7 +9,7 @@ there is no second source of truth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -86,8 +86,8 @@ def scalar_fields(record: Any) -> dict[str, Any]:
         if f.name.startswith("_") or not f.repr:
             continue
         value = getattr(record, f.name)
-        if isinstance(value, list | tuple | dict):
-            continue
+        if isinstance(value, list | tuple | dict) or is_dataclass(value):
+            continue  # children and linked records are rows of their own
         row[api_name(f.name)] = str(value) if isinstance(value, Decimal) else value
     return row
 

@@ -133,6 +133,7 @@ def exchange(
             valid_hours=None,
             method="Exchange Credit",
             payment_type="Exchange Credit",
+            reason="exchange",
         )
     if additional_authorization_cents:
         events += authorize_payment(

@@ -97,7 +97,8 @@ def run(scenario: Scenario, seed: int | None = None, *, progress: bool = False) 
             for day in range(1, int(scenario.horizon_days) + 1):
                 env.run(until=min(horizon, day * 24.0))
                 bar.update(1)
-    env.run(until=horizon)
+    if env.now < horizon:
+        env.run(until=horizon)
     result = RunResult(
         scenario=scenario,
         seed=model.seed,

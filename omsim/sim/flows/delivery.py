@@ -20,6 +20,7 @@ from omsim.domain import (
     create_invoice,
     ensure_funds,
 )
+from omsim.domain.picklists import ItemType
 from omsim.network.locations import ServiceLevel
 from omsim.sim.flows.fulfilment import ship
 from omsim.sim.flows.routing import SERVICE_LEVELS
@@ -38,10 +39,25 @@ def invoice_capture_and_deliver(
     group = summary.delivery_group(fo.order_delivery_group_summary_id)
     m = model.world.matrix
     service = SERVICE_LEVELS.get(group.delivery_method, ServiceLevel.STANDARD)
-    days = float(
-        m.transit_days[service][
-            m.loc(fo.fulfilled_from_location_id), m.zone(group.deliver_to_zone_id)
-        ]
+    row, column = m.loc(fo.fulfilled_from_location_id), m.zone(group.deliver_to_zone_id)
+    days = float(m.transit_days[service][row, column])
+    catalog = model.world.catalog
+    weight = sum(
+        ln.quantity * catalog[ln.stock_keeping_unit].weight_kg
+        for ln in fo.lines
+        if ln.type is ItemType.PRODUCT
+    )
+    model.note(
+        "Parcel Shipped",
+        [
+            (fo.id, "FulfillmentOrder", "fulfillment order"),
+            (summary.id, "OrderSummary", "order summary"),
+        ],
+        location_id=fo.fulfilled_from_location_id,
+        shipping_cost_cents=m.cost_cents(row, column, weight, service),
+        handling_cost_cents=int(m.handling_cost_cents[row]),
+        transit_days=days,
+        weight_kg=round(weight, 3),
     )
     yield env.timeout(
         transit_hours(days, model.scenario.carrier.transit_sd_days, rng=model.streams.carriers)
@@ -101,6 +117,14 @@ def invoice_and_capture(model: Model, summary: OrderSummary, fo: FulfillmentOrde
             summary.grand_total_amount_cents - captured - available,
         )
         days = model.scenario.payments.authorization_valid_days
-        model.record(authorize_payment(summary, amount_cents=amount, at=now, valid_hours=days * 24))
+        model.record(
+            authorize_payment(
+                summary,
+                amount_cents=amount,
+                at=now,
+                valid_hours=days * 24,
+                reason="reauthorization",
+            )
+        )
     model.record(ensure_funds(summary, invoice.id, at=now))
     return invoice

@@ -1,0 +1,150 @@
+"""Key performance indicators, computed from the event log tables only.
+
+Every KPI reads `EventLogTables` (from a run in memory or a saved run folder), never the SimPy
+model, so the same functions work on a run from last week or on another system's export that
+uses the same activities. Money in cents, durations in hours, rates as fractions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from omsim.eventlog import EventLogTables
+
+
+def _of(tables: EventLogTables, activity: str) -> pd.DataFrame:
+    events = tables.events
+    return events[events["activity"] == activity]
+
+
+def _attribute(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame["attributes"].map(lambda text: json.loads(text).get(name))
+
+
+def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A numeric attribute (missing as NaN)."""
+    return pd.to_numeric(_attribute(frame, name), errors="coerce").astype(float)
+
+
+def _rate(numerator: float, denominator: float) -> float:
+    return float(numerator) / denominator if denominator else 0.0
+
+
+def _quantile(values: pd.Series, q: float) -> float:
+    return float(np.quantile(values.to_numpy(dtype=float), q)) if len(values) else 0.0
+
+
+def order_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Checkouts, Order Summaries (managed, unmanaged, exchange) and GMV.
+
+    GMV is the grand total (tax and delivery included) of managed Order Summaries when created,
+    the basis Salesforce licenses by.
+    """
+    created = _of(tables, "Order Summary Created")
+    kind = _attribute(created, "life_cycle_type")
+    source = _attribute(created, "source_process")
+    managed = created[kind == "MANAGED"]
+    declined = len(_of(tables, "Checkout Declined"))
+    stocked_out = len(_of(tables, "Checkout Stocked Out"))
+    originals = int((source != "Exchange").sum())
+    checkouts = declined + stocked_out + originals
+    return {
+        "checkouts": checkouts,
+        "checkouts_declined": declined,
+        "checkouts_stocked_out": stocked_out,
+        "decline_rate": _rate(declined, checkouts),
+        "stockout_rate": _rate(stocked_out, checkouts),
+        "order_summaries_created": len(created),
+        "managed_order_summaries": len(managed),
+        "unmanaged_order_summaries": int((kind == "UNMANAGED").sum()),
+        "exchange_order_summaries": int((source == "Exchange").sum()),
+        "gmv_cents": int(managed["amount_cents"].fillna(0).sum()),
+    }
+
+
+def fulfillment_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Fulfillment orders, splits, rejections, routing attempts and shipping cost."""
+    created = _of(tables, "Fulfillment Order Created")
+    per_order = created.groupby("order_summary_id", observed=True).size()
+    shipped = _of(tables, "Parcel Shipped")
+    attempts = _of(tables, "Routing Attempted")
+    outcome = _attribute(attempts, "outcome").fillna("")
+    orders = len(per_order)
+    return {
+        "fulfillment_orders_created": len(created),
+        "orders_routed": orders,
+        "fulfillment_orders_per_order": _rate(len(created), orders),
+        "split_order_rate": _rate(int((per_order >= 2).sum()), orders),
+        "routing_attempts": len(attempts),
+        "routing_no_route": int(outcome.str.startswith("no route").sum()),
+        "fulfillment_order_lines_rejected_events": len(
+            _of(tables, "Fulfillment Order Lines Rejected")
+        ),
+        "fulfillment_orders_fulfilled": len(_of(tables, "Fulfillment Order Fulfilled")),
+        "parcels_shipped": len(shipped),
+        "shipping_cost_cents": int(_numbers(shipped, "shipping_cost_cents").fillna(0).sum()),
+        "handling_cost_cents": int(_numbers(shipped, "handling_cost_cents").fillna(0).sum()),
+    }
+
+
+def delivery_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Time from order to delivery or pickup (hours) and the share delivered late."""
+    delivered = _of(tables, "Parcel Delivered")
+    hours = _numbers(delivered, "hours_after_order")
+    late = _attribute(delivered, "late") == True  # noqa: E712 (missing values count as on time)
+    picked = _of(tables, "Order Picked Up")
+    pickup_hours = _numbers(picked, "hours_after_order")
+    return {
+        "parcels_delivered": len(delivered),
+        "mean_hours_to_delivery": float(hours.mean()) if len(hours) else 0.0,
+        "p90_hours_to_delivery": _quantile(hours, 0.9),
+        "late_delivery_rate": _rate(int(late.sum()), len(delivered)),
+        "pickups": len(picked),
+        "mean_hours_to_pickup": float(pickup_hours.mean()) if len(pickup_hours) else 0.0,
+    }
+
+
+def money_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Money invoiced, captured, credited and refunded (cents)."""
+
+    def total(activity: str) -> int:
+        return int(_of(tables, activity)["amount_cents"].fillna(0).sum())
+
+    return {
+        "invoiced_cents": total("Invoice Created"),
+        "captured_cents": total("Payment Captured"),
+        "applied_balance_cents": total("Payment Applied"),
+        "credited_cents": total("Credit Memo Created"),
+        "refunded_cents": total("Refund Processed"),
+        "reauthorizations": int(
+            (_attribute(_of(tables, "Payment Authorized"), "reason") == "reauthorization").sum()
+        ),
+    }
+
+
+def exception_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Process exceptions raised, by category, and the rate per managed Order Summary."""
+    raised = _of(tables, "Process Exception Raised")
+    category = _attribute(raised, "category")
+    managed = int(
+        (_attribute(_of(tables, "Order Summary Created"), "life_cycle_type") == "MANAGED").sum()
+    )
+    return {
+        "process_exceptions_raised": len(raised),
+        "process_exceptions_by_category": {
+            str(k): int(v) for k, v in category.value_counts().sort_index().items()
+        },
+        "exception_rate": _rate(raised["order_summary_id"].nunique(), managed),
+    }
+
+
+def kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Every KPI group, flattened into one mapping (what ``kpis.json`` holds)."""
+    out: dict[str, Any] = {}
+    for group in (order_kpis, fulfillment_kpis, delivery_kpis, money_kpis, exception_kpis):
+        out.update(group(tables))
+    return out
