@@ -44,8 +44,9 @@ def run_command(args: argparse.Namespace) -> int:
     from omsim.runfolder import write_run_folder
     from omsim.sim.run import run
 
+    overrides = {} if args.horizon_days is None else {"horizon_days": args.horizon_days}
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario, **overrides)
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         "--out", default=None, help="run folder (default: reports/runs/<name>-seed<N>)"
     )
     run_parser.add_argument("--ocel", action="store_true", help="also write ocel.json (OCEL 2.0)")
+    run_parser.add_argument(
+        "--horizon-days", type=float, default=None, help="override the scenario's horizon (days)"
+    )
     run_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     return run_command(args)

@@ -19,6 +19,7 @@ from omsim.domain import (
     fulfil_fulfillment_order,
     reject_fulfillment_order_lines,
     set_fulfillment_order_status,
+    submit_cancel,
 )
 from omsim.domain.picklists import ItemType
 from omsim.network.inventory import InventoryError
@@ -73,6 +74,12 @@ def _reject(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
     units = {ln.order_item_summary_id: ln.quantity for ln in lines}
     stock = {ln.stock_keeping_unit: ln.quantity for ln in lines}
     model.record(reject_fulfillment_order_lines(summary, fo.id, units, reason, at=model.env.now))
+    if fo.type == "In Store Pickup":
+        # the customer chose this store: units it cannot hand over are canceled, not re-routed
+        model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
+        _write_off(model, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock")
+        model.record(submit_cancel(summary, units, at=model.env.now, reason=reason))
+        return
     _return_stock(
         model, summary.id, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock"
     )
@@ -89,22 +96,30 @@ def _return_stock(
     """
     inventory, group = model.inventory, model.world.reservation_group
     inventory.release_reservation(location_id, units)
+    _write_off(model, location_id, units, phantom=phantom)
     track = model.tracks[summary_id]
     for sku, qty in units.items():
-        if phantom:
-            level = inventory.stock(location_id, sku)
-            inventory.set_stock(
-                location_id,
-                sku,
-                on_hand=max(0, level.on_hand - qty),
-                safety_stock=level.safety_stock,
-                futures=level.futures,
-            )
         try:
             inventory.create_reservation(group, {sku: qty})
             track.group_reserved[sku] = track.group_reserved.get(sku, 0) + qty
         except InventoryError:
             pass  # routing will hold the units at the location it picks
+
+
+def _write_off(model: Model, location_id: str, units: dict[str, int], *, phantom: bool) -> None:
+    """Stock the system believed in but the shelf did not have leaves the books."""
+    if not phantom:
+        return
+    inventory = model.inventory
+    for sku, qty in units.items():
+        level = inventory.stock(location_id, sku)
+        inventory.set_stock(
+            location_id,
+            sku,
+            on_hand=max(0, level.on_hand - qty),
+            safety_stock=level.safety_stock,
+            futures=level.futures,
+        )
 
 
 def ship(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
