@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 
+@cache
 def api_name(attribute: str) -> str:
     """Salesforce API field name of a record attribute.
 
@@ -76,19 +78,33 @@ class DomainEvent:
         return [r.object_id for r in self.objects if qualifier is None or r.qualifier == qualifier]
 
 
+_PLAIN = frozenset({int, float, str, bool, type(None)})
+
+
+@cache
+def _exported(record_type: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, API name) of a record type's own fields, private and hidden ones left out."""
+    return tuple(
+        (f.name, api_name(f.name))
+        for f in fields(record_type)
+        if f.repr and not f.name.startswith("_")
+    )
+
+
 def scalar_fields(record: Any) -> dict[str, Any]:
     """A record's own scalar fields by API name (lists of children and private fields left out).
 
     This is the row a record contributes to ``records/<Object>.parquet``.
     """
     row: dict[str, Any] = {}
-    for f in fields(record):
-        if f.name.startswith("_") or not f.repr:
-            continue
-        value = getattr(record, f.name)
-        if isinstance(value, list | tuple | dict) or is_dataclass(value):
-            continue  # children and linked records are rows of their own
-        row[api_name(f.name)] = str(value) if isinstance(value, Decimal) else value
+    for attribute, name in _exported(type(record)):
+        value = getattr(record, attribute)
+        if type(value) in _PLAIN:
+            row[name] = value
+        elif isinstance(value, Decimal):
+            row[name] = str(value)
+        elif not (isinstance(value, list | tuple | dict) or is_dataclass(value)):
+            row[name] = value  # enums and other scalars; children are rows of their own
     return row
 
 
