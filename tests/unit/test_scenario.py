@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from omsim.network.geo import haversine_km
 from omsim.network.national import country_cities, find_city
 from omsim.scenario import (
     SCENARIO_DIR,
@@ -95,6 +97,26 @@ def test_regional_retailer_carries_its_cited_values() -> None:
     assert s.horizon_days == 56
 
 
+def test_regional_retailer_is_one_region_with_pickup_near_most_demand() -> None:
+    s = load_scenario("regional_retailer")
+    locations, zones = s.network.locations, s.network.zones
+    assert Counter(loc.type for loc in locations) == {"warehouse": 2, "store": 25}
+    assert len(zones) == 40
+    stores = [loc for loc in locations if loc.type == "store"]
+    near = [
+        z
+        for z in zones
+        if any(
+            haversine_km(st.latitude, st.longitude, z.latitude, z.longitude)
+            <= s.demand.pickup_radius_km
+            for st in stores
+        )
+    ]
+    share = sum(z.demand_weight for z in near) / sum(z.demand_weight for z in zones)
+    assert share > 0.9  # else C7's pickup share cannot be reached
+    assert all(37 < z.latitude < 45 and -90 < z.longitude < -79 for z in zones)
+
+
 def daily_factors(s: Scenario) -> dict[dt.date, float]:
     """Each day's rate relative to ``orders_per_day``; the hour profile integrates to 1 a day."""
     peaks = {p.date: p.multiplier for p in s.demand.peaks}
@@ -120,9 +142,10 @@ def test_peak_season_extends_the_regional_retailer() -> None:
     assert peak.payments == regional.payments
     assert peak.start == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     assert peak.horizon_days == 61
-    assert peak.network.generate is not None and regional.network.generate is not None
-    assert peak.network.generate.store_cities is None
-    assert peak.network.generate.n_zones > regional.network.generate.n_zones
+    assert regional.network.generate is None
+    assert peak.network.generate is not None
+    assert (peak.network.locations, peak.network.zones) == ([], [])
+    assert peak.network.generate.n_zones > len(regional.network.zones)
     assert peak.fulfillment.store == regional.fulfillment.store
 
 
@@ -221,7 +244,7 @@ def test_misspelt_key_in_a_generated_network(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "gen.yaml",
-        f"extends: {SCENARIO_DIR / 'regional_retailer.yaml'}\nnetwork: {{generate: {{n_zone: 5}}}}\n",
+        f"extends: {SCENARIO_DIR / 'peak_season.yaml'}\nnetwork: {{generate: {{n_zone: 5}}}}\n",
     )
     message = load_error(path)
     assert "network.generate.n_zone: unknown key; did you mean 'n_zones'" in message
