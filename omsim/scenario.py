@@ -24,6 +24,21 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 """Where the shipped scenarios live (``scenarios/`` at the top of the repository)."""
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (the last would win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 class ScenarioError(ValueError):
     """A scenario file cannot be loaded; the message names file, field and allowed values."""
 
@@ -46,7 +61,7 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError(f"{path}: 'extends' makes a cycle: {chain}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
     except yaml.YAMLError as error:
@@ -60,15 +75,33 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return deep_merge(base, data)
 
 
+def _chain(path: Path) -> list[Path]:
+    """The file and the files it extends, nearest first."""
+    files = [path.resolve()]
+    for _ in range(50):
+        try:
+            data = yaml.safe_load(files[-1].read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            break
+        base = data.get("extends") if isinstance(data, dict) else None
+        if base is None:
+            break
+        files.append((files[-1].parent / str(base)).resolve())
+    return files
+
+
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """``override`` on top of ``base``: mappings merge recursively, other values replace.
+
+    A mapping with a ``dist`` key (a distribution) replaces the base mapping whole.
 
     >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
     {'a': {'x': 1, 'y': 3}, 'b': [2]}
     """
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        # a distribution given in full replaces the base one instead of mixing parameters
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "dist" not in value:
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
@@ -82,7 +115,11 @@ def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
     """
     resolved = resolve_scenario_path(path)
     data = deep_merge(_read(resolved), overrides)
-    return scenario_from_dict(data, source=str(resolved))
+    chain = _chain(resolved)
+    source = str(chain[0])
+    if len(chain) > 1:
+        source += " (extends " + ", ".join(p.name for p in chain[1:]) + ")"
+    return scenario_from_dict(data, source=source)
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -112,14 +149,16 @@ def _explain(error: ValidationError, source: str) -> str:
         shown = repr(problem.get("input"))
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         message = problem["msg"].removeprefix("Value error, ")
-        allowed = _literal_choices(problem)
-        lines.append(f"  {where}: got {shown}: {message}{allowed}")
+        choices = _literal_choices(problem, message)
+        lines.append(f"  {where}: got {shown}: {message}{choices}")
     return "\n".join(lines)
 
 
-def _literal_choices(problem: Any) -> str:
+def _literal_choices(problem: Any, message: str) -> str:
     expected = (problem.get("ctx") or {}).get("expected")
-    return f" (allowed: {expected})" if expected else ""
+    if not expected or str(expected) in message:
+        return ""
+    return f" (allowed: {expected})"
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

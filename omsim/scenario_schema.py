@@ -9,6 +9,7 @@ shares and probabilities are fractions in [0, 1]. Random quantities are `Dist` o
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import Literal
 
@@ -82,7 +83,7 @@ class GeneratedNetworkSpec(Strict):
 
     country: str = "US"
     n_zones: int = Field(default=40, ge=1)
-    n_warehouses: int = Field(default=2, ge=0)
+    n_warehouses: int = Field(default=2, ge=1)
     n_stores: int = Field(default=25, ge=0)
     warehouse_cities: list[str] | None = None
     store_cities: list[str] | None = None
@@ -174,7 +175,8 @@ class StockPolicySpec(Strict):
     """Initial stock and replenishment for one location type.
 
     A location's expected daily demand for a SKU is the SKU's network demand times
-    ``expected_share`` split evenly over the locations of the type. Stock is that demand times
+    ``expected_share``, split over the locations of the type: stores by the demand of the zones
+    they are nearest to, other types evenly. Stock is that demand times
     days of cover, at least ``min_units``, for the ``assortment_share`` most popular SKUs.
     """
 
@@ -211,6 +213,8 @@ def _unit_mean(values: list[float], n: int, what: str) -> list[float]:
     if len(values) != n or any(v < 0 for v in values) or sum(values) <= 0:
         raise ValueError(f"{what} needs {n} non-negative numbers with a positive sum")
     mean = sum(values) / n
+    if math.isclose(mean, 1.0, rel_tol=1e-9):
+        return [float(v) for v in values]  # already normalised: re-validating is exact
     return [v / mean for v in values]
 
 
@@ -219,7 +223,9 @@ class DemandSpec(Strict):
 
     The rate at time t is ``orders_per_day`` x (1 + ``trend_per_year`` x years since start) x
     day-of-week factor x hour-of-day factor x peak multiplier, per day; both profiles are
-    normalised to mean 1.
+    normalised to mean 1. ``day_of_week[0]`` is Monday; ``hour_of_day[0]`` is 00:00-01:00.
+    Simplification: the clock has no time zone; profiles, site hours and peak dates are read on
+    the scenario's own clock, so write them in the retailer's local time.
     """
 
     orders_per_day: float = Field(gt=0)
@@ -333,7 +339,7 @@ class OutageSpec(Strict):
     @model_validator(mode="after")
     def _window(self) -> OutageSpec:
         if self.end <= self.start:
-            raise ValueError("outage end must be after its start")
+            raise ValueError(f"outage end {self.end} must be after its start {self.start}")
         return self
 
 

@@ -126,7 +126,8 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> tuple[World, In
             loc.id for loc in locations.values() if loc.type is not LocationType.RETURN_CENTER
         ]
     inventory = Inventory(list(locations), groups)
-    policies = _stock(scenario, locations, catalog, inventory)
+    shares = demand_shares(scenario, locations, matrix, weights)
+    policies = _stock(scenario, locations, catalog, inventory, shares)
     world = World(
         graph=graph,
         matrix=matrix,
@@ -145,17 +146,56 @@ def units_per_order(scenario: Scenario) -> float:
     return scenario.demand.lines_per_order_mean * scenario.demand.units_per_line_mean
 
 
+def demand_shares(
+    scenario: Scenario,
+    locations: dict[str, Location],
+    matrix: NetworkMatrix,
+    zone_weights: np.ndarray,
+) -> dict[str, float]:
+    """Each location's share of its type's expected demand.
+
+    Stores are stocked for the demand of the zones they are the nearest store to (within the
+    pickup radius), with a floor of a tenth of an even split so that no store is empty;
+    warehouses and return centers split their type's share evenly.
+    """
+    shares: dict[str, float] = {}
+    by_type: dict[LocationType, list[str]] = {}
+    for loc in locations.values():
+        by_type.setdefault(loc.type, []).append(loc.id)
+    stores = by_type.get(LocationType.STORE, [])
+    if stores:
+        rows = [matrix.loc(s) for s in stores]
+        distance = matrix.distance_km[rows, :]
+        nearest = distance.argmin(axis=0)
+        weight = np.zeros(len(stores))
+        for z, row in enumerate(nearest):
+            if distance[row, z] <= scenario.demand.pickup_radius_km:
+                weight[row] += zone_weights[z]
+        weight = (
+            weight / weight.sum() if weight.sum() > 0 else np.full(len(stores), 1 / len(stores))
+        )
+        weight = np.maximum(weight, 0.1 / len(stores))
+        shares.update(zip(stores, weight / weight.sum(), strict=True))
+    for loc_type, ids in by_type.items():
+        if loc_type is not LocationType.STORE:
+            shares.update({i: 1.0 / len(ids) for i in ids})
+    return shares
+
+
 def _stock(
-    scenario: Scenario, locations: dict[str, Location], catalog: Catalog, inventory: Inventory
+    scenario: Scenario,
+    locations: dict[str, Location],
+    catalog: Catalog,
+    inventory: Inventory,
+    shares: dict[str, float],
 ) -> dict[tuple[str, str], ReplenishmentPolicy]:
     """Set opening stock and build each (location, SKU) replenishment policy."""
     daily_units = scenario.demand.orders_per_day * units_per_order(scenario)
-    counts = {t: sum(1 for loc in locations.values() if loc.type is t) for t in LocationType}
     policies: dict[tuple[str, str], ReplenishmentPolicy] = {}
     for loc in locations.values():
         spec: StockPolicySpec = getattr(scenario.inventory, TYPE_KEYS[loc.type])
         carried = math.ceil(len(catalog.products) * spec.assortment_share)
-        share = spec.expected_share / max(1, counts[loc.type])
+        share = spec.expected_share * shares[loc.id]
         for product in catalog.products[:carried]:
             per_day = daily_units * product.popularity * share
             on_hand = max(spec.min_units, math.ceil(per_day * spec.initial_days_of_cover))
