@@ -112,6 +112,13 @@ def _write_off(model: Model, location_id: str, units: dict[str, int], *, phantom
         return
     inventory = model.inventory
     for sku, qty in units.items():
+        model.note(
+            "Stock Written Off",
+            [(location_id, "Location", "location")],
+            location_id=location_id,
+            sku=sku,
+            units=qty,
+        )
         level = inventory.stock(location_id, sku)
         inventory.set_stock(
             location_id,
