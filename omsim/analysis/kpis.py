@@ -13,6 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from omsim.analysis.service_kpis import (
+    appeasement_kpis,
+    cancellation_kpis,
+    exception_kpis,
+    return_kpis,
+)
 from omsim.eventlog import EventLogTables
 
 
@@ -22,7 +28,8 @@ def _of(tables: EventLogTables, activity: str) -> pd.DataFrame:
 
 
 def _attribute(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame["attributes"].map(lambda text: json.loads(text).get(name))
+    values = [json.loads(text).get(name) for text in frame["attributes"]]
+    return pd.Series(values, index=frame.index, dtype=object)
 
 
 def _numbers(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -126,25 +133,19 @@ def money_kpis(tables: EventLogTables) -> dict[str, Any]:
     }
 
 
-def exception_kpis(tables: EventLogTables) -> dict[str, Any]:
-    """Process exceptions raised, by category, and the rate per managed Order Summary."""
-    raised = _of(tables, "Process Exception Raised")
-    category = _attribute(raised, "category")
-    managed = int(
-        (_attribute(_of(tables, "Order Summary Created"), "life_cycle_type") == "MANAGED").sum()
-    )
-    return {
-        "process_exceptions_raised": len(raised),
-        "process_exceptions_by_category": {
-            str(k): int(v) for k, v in category.value_counts().sort_index().items()
-        },
-        "exception_rate": _rate(raised["order_summary_id"].nunique(), managed),
-    }
-
-
 def kpis(tables: EventLogTables) -> dict[str, Any]:
     """Every KPI group, flattened into one mapping (what ``kpis.json`` holds)."""
     out: dict[str, Any] = {}
-    for group in (order_kpis, fulfillment_kpis, delivery_kpis, money_kpis, exception_kpis):
+    groups = (
+        order_kpis,
+        fulfillment_kpis,
+        delivery_kpis,
+        money_kpis,
+        cancellation_kpis,
+        return_kpis,
+        appeasement_kpis,
+        exception_kpis,
+    )
+    for group in groups:
         out.update(group(tables))
     return out

@@ -51,11 +51,13 @@ def adjust(
     at: float,
     reason: str = "Discount",
     allocated_items_change_order_type: str = "Disallowed",
+    phases: tuple[FulfillmentPhase, ...] = tuple(FulfillmentPhase),
 ) -> list[DomainEvent]:
     """Discount lines by an amount per unit (OrderItemSummary id -> cents off each unit, pre-tax).
 
-    ``reason`` is free text such as ``Discount`` or ``Appeasement``. A discount may not take a
-    line's price below zero.
+    ``reason`` is free text such as ``Discount`` or ``Appeasement``. ``phases`` limits the
+    discount to some quantity groups (an appeasement for delivered items passes
+    ``(FulfillmentPhase.POST,)``). A discount may not take a line's price below zero.
     """
     require_managed(summary, "adjust")
     require_choice(
@@ -72,7 +74,11 @@ def adjust(
         if item.type is ItemType.FEE:
             raise ActionRejected(f"OrderItemSummary {item.id}: a Fee line cannot be adjusted")
         require_positive(per_unit, f"OrderItemSummary {item.id}", "discount per unit (cents)")
-        groups = _groups(item, allocated_items_change_order_type)
+        groups = {
+            phase: n
+            for phase, n in _groups(item, allocated_items_change_order_type).items()
+            if phase in phases
+        }
         units = sum(groups.values())
         if units == 0:
             raise ActionRejected(f"OrderItemSummary {item.id}: no units left to adjust")

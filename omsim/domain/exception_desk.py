@@ -28,8 +28,13 @@ def raise_process_exception(
     at: float,
     severity: str = "High",
     description: str = "",
+    location_id: str | None = None,
 ) -> list[DomainEvent]:
-    """Create a New process exception on the Order Summary (its banner shows it)."""
+    """Create a New process exception on the Order Summary (its banner shows it).
+
+    ``description`` says what kind of failure it is (``no route``, ``capture failed``, ...);
+    ``location_id`` names the location involved, if any; both go on the event for analysis.
+    """
     where = f"OrderSummary {summary.id}"
     require_choice(category, PROCESS_EXCEPTION_CATEGORIES, "process exception Category", where)
     require_choice(severity, PROCESS_EXCEPTION_SEVERITIES, "process exception Severity", where)
@@ -56,6 +61,8 @@ def raise_process_exception(
             at,
             category=category,
             message=message,
+            kind=description,
+            location_id=location_id,
             active_process_exception_count=summary.active_process_exception_count,
         )
     ]

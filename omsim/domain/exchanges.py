@@ -43,11 +43,13 @@ def exchange(
     additional_authorization_cents: int = 0,
     method: str = "Visa",
     valid_hours: float | None = 7 * 24,
+    destination_location_id: str | None = None,
 ) -> tuple[OrderSummary, list[DomainEvent]]:
     """Exchange returned units for new ones; returns the new Order Summary and the events.
 
     ``additional_authorization_cents`` must equal what the new items cost beyond the returned
-    value (0 for an even or cheaper exchange). The new lines use ``delivery_group`` (default: the
+    value (0 for an even or cheaper exchange). ``destination_location_id`` is where the returned
+    items go. The new lines use ``delivery_group`` (default: the
     original's first recipient, Standard delivery, no charge).
     """
     require_managed(summary, "exchange")
@@ -109,7 +111,11 @@ def exchange(
         source_order_summary_id=summary.id,
     )
     ro, ro_events = create_return_order(
-        summary, return_lines, at=at, exchange_order_summary_id=new_summary.id
+        summary,
+        return_lines,
+        at=at,
+        exchange_order_summary_id=new_summary.id,
+        destination_location_id=destination_location_id,
     )
     events += ro_events
     cs = ChangeSet()

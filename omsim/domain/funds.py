@@ -268,15 +268,20 @@ def _funds_failure(
             f"Payment capture failed for Invoice {invoice.id}: PaymentAuthorization {auth.id} "
             f"expired at {auth.expires_at:g} h"
         )
-        attached = auth.id
+        attached, kind = auth.id, "authorization expired"
     else:
         message = (
             f"Ensure funds failed for Invoice {invoice.id}: {short} cents not covered by "
             "captured balance or unexpired authorizations"
         )
-        attached = invoice.id
+        attached, kind = invoice.id, "funds not covered"
     return raise_process_exception(
-        summary, category="Payment", attached_to_id=attached, message=message, at=at
+        summary,
+        category="Payment",
+        attached_to_id=attached,
+        message=message,
+        at=at,
+        description=kind,
     )
 
 

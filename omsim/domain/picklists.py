@@ -138,8 +138,13 @@ PROCESS_EXCEPTION_CATEGORIES = (
     "Order Item Summary To Asset",
     "Order To Billing Schedule",
     "Payment",
+    "Returns",
 )
-"""``ProcessException.Category``."""
+"""``ProcessException.Category``: Salesforce's default values plus ``Returns``.
+
+The picklist is customizable in Salesforce; omsim adds ``Returns`` for return processing (the
+"Return processing" stage of the reference, section 6), e.g. a parcel that does not match its RMA.
+"""
 
 PROCESS_EXCEPTION_SEVERITIES = ("High", "Low")
 """``ProcessException.Severity``."""

@@ -127,6 +127,7 @@ def ensure_refunds(
             attached_to_id=memo.id if memo else summary.id,
             message=f"Payment refund failed: {short} cents exceed AvailableToRefundAmount",
             at=at,
+            description="refund failed",
         )
     events: list[DomainEvent] = []
     cs = ChangeSet()

@@ -56,6 +56,8 @@ class ReturnOrder:
     exchange_order_summary_id : str or None
         For an exchange, the new Order Summary the returned value pays for (omsim's link; in
         Salesforce the exchange cart references the return order).
+    description : str
+        Why the RMA exists beyond the line reasons, e.g. ``Lost parcel refund``.
     """
 
     id: str
@@ -65,6 +67,7 @@ class ReturnOrder:
     created_at: float
     destination_location_id: str | None = None
     exchange_order_summary_id: str | None = None
+    description: str = ""
     closed_at: float | None = None
     lines: list[ReturnOrderLineItem] = field(default_factory=list, repr=False)
 

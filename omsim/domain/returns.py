@@ -92,6 +92,7 @@ def create_return_order(
     destination_location_id: str | None = None,
     status: str = "Submitted",
     exchange_order_summary_id: str | None = None,
+    description: str = "",
 ) -> tuple[ReturnOrder, list[DomainEvent]]:
     """Create an RMA (status Submitted or Approved) for fulfilled units not yet in a return."""
     require_managed(summary, "create a return order")
@@ -122,6 +123,7 @@ def create_return_order(
         created_at=at,
         destination_location_id=destination_location_id,
         exchange_order_summary_id=exchange_order_summary_id,
+        description=description,
     )
     cs = ChangeSet()
     cs.created(ro)
@@ -131,7 +133,9 @@ def create_return_order(
     summary.return_orders.append(ro)
     bookkeeping.refresh(cs, summary)
     cs.involve(summary, "order summary")
-    return ro, [cs.event("Return Order Created", at, units=sum(wanted.values()))]
+    return ro, [
+        cs.event("Return Order Created", at, units=sum(wanted.values()), description=description)
+    ]
 
 
 def _add_line(

@@ -6,11 +6,12 @@ customer, payments), so the same seed gives the same customers whatever strategy
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from omsim.scenario_schema import Scenario
+from omsim.sim.behaviour import CustomerBehaviour, draw_behaviour
 from omsim.sim.distributions import geometric_at_least_one, sample
 from omsim.sim.world import World
 
@@ -34,6 +35,8 @@ class OrderDraft:
         The card authorization is declined: the checkout never becomes an order.
     review_hours : float
         Length of the fraud-review hold before routing; 0 when the order is not reviewed.
+    behaviour : CustomerBehaviour
+        What the customer will do after checkout (cancel, return, contact service, not show up).
     """
 
     zone_id: str
@@ -45,6 +48,7 @@ class OrderDraft:
     pickup_delay_hours: float
     declined: bool
     review_hours: float = 0.0
+    behaviour: CustomerBehaviour = field(default_factory=CustomerBehaviour)
 
     def as_shipped(self) -> OrderDraft:
         """The same order delivered Standard instead of picked up."""
@@ -104,8 +108,18 @@ def draft_order(
     reviewed = customer.random() < capture.fraud_review_share
     review_hours = sample(capture.fraud_review_hours, customer) if reviewed else 0.0
     declined = bool(payments.random() < scenario.payments.decline_rate)
+    behaviour = draw_behaviour(scenario, world.catalog, lines, customer)
     return OrderDraft(
-        zone.id, channel, managed, lines, method, store, pickup_delay, declined, review_hours
+        zone.id,
+        channel,
+        managed,
+        lines,
+        method,
+        store,
+        pickup_delay,
+        declined,
+        review_hours,
+        behaviour,
     )
 
 

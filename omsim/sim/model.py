@@ -19,7 +19,7 @@ from omsim.network.inventory import Inventory
 from omsim.network.locations import LocationType
 from omsim.network.routing.plan import RoutingOptions
 from omsim.network.routing.registry import RoutingStrategy, get_strategy
-from omsim.scenario_schema import Scenario
+from omsim.scenario_schema import Scenario, SiteSpec
 from omsim.sim.demand import OrderDraft
 from omsim.sim.sites import Outage, Site
 from omsim.sim.streams import Streams
@@ -45,6 +45,14 @@ class OrderTrack:
         Fulfillment orders shipped or waiting for pickup, not yet delivered.
     routing_scheduled : bool
         Whether the order waits in the routing schedule.
+    returns_pending : dict of str to int
+        Units per SKU the customer still plans to send back once they arrive.
+    returns_out : int
+        Return orders opened and not yet processed.
+    uncaptured_invoices : list of str
+        Invoices whose capture waits for the exception desk (gated on active exceptions).
+    waiting_for_desk : bool
+        Routing is held until the order's active process exceptions are resolved.
     """
 
     draft: OrderDraft
@@ -52,6 +60,11 @@ class OrderTrack:
     excluded_locations: set[str] = field(default_factory=set)
     parcels_out: int = 0
     routing_scheduled: bool = False
+    returns_pending: dict[str, int] = field(default_factory=dict)
+    returns_out: int = 0
+    uncaptured_invoices: list[str] = field(default_factory=list)
+    waiting_for_desk: bool = False
+    appeased: bool = False
 
 
 @dataclass
@@ -81,6 +94,7 @@ class Model:
         self.tracks: dict[str, OrderTrack] = {}
         self.counters = Counters()
         self.routing_queue: list[str] = []
+        self.remedies: dict[str, Any] = {}
         r = scenario.routing
         self.strategy: RoutingStrategy = get_strategy(r.strategy)
         self.routing_options = RoutingOptions(
@@ -96,22 +110,44 @@ class Model:
             store_protection_units=r.store_protection_units,
         )
         self.sites = self._sites()
+        desk = scenario.service.desk
+        self.desk = Site(
+            self.env,
+            "service-desk",
+            SiteSpec(associates=desk.agents, open_hour=desk.open_hour, close_hour=desk.close_hour),
+            self._start_hour,
+        )
+        faults = scenario.faults
+        self.gateway_outages = [
+            (scenario.hours_since_start(w.start), scenario.hours_since_start(w.end))
+            for w in faults.gateway_outages
+        ]
+        self.carrier_surges = [
+            (scenario.hours_since_start(w.start), scenario.hours_since_start(w.end), w.extra_days)
+            for w in faults.carrier_delay_surges
+        ]
+
+    @property
+    def _start_hour(self) -> float:
+        return self.scenario.start.hour + self.scenario.start.minute / 60
 
     def _sites(self) -> dict[str, Site]:
         scenario = self.scenario
-        start_hour = scenario.start.hour + scenario.start.minute / 60
+        start_hour = self._start_hour
         outages: dict[str, list[Outage]] = {}
-        for o in scenario.fulfillment.outages:
+        windows = [(o, "fulfillment.outages", o.mode) for o in scenario.fulfillment.outages]
+        windows += [(c, "faults.store_closures", "stop") for c in scenario.faults.store_closures]
+        for o, where, mode in windows:
             if o.location not in self.world.locations:
                 known = ", ".join(sorted(self.world.locations))
-                raise ValueError(
-                    f"fulfillment.outages: location {o.location!r} unknown; locations: {known}"
-                )
+                raise ValueError(f"{where}: location {o.location!r} unknown; locations: {known}")
             outages.setdefault(o.location, []).append(
-                Outage(
-                    scenario.hours_since_start(o.start), scenario.hours_since_start(o.end), o.mode
-                )
+                Outage(scenario.hours_since_start(o.start), scenario.hours_since_start(o.end), mode)
             )
+        self.closures = [
+            (c.location, scenario.hours_since_start(c.start), scenario.hours_since_start(c.end))
+            for c in scenario.faults.store_closures
+        ]
         return {
             loc_id: Site(
                 self.env,
@@ -128,8 +164,28 @@ class Model:
         return self.env.process(self.flows[name](self.env, self, record))
 
     def record(self, events: Iterable[DomainEvent]) -> None:
-        """Append domain events to the event log."""
-        self.log.record_all(events)
+        """Append domain events to the event log; a raised process exception goes to the desk.
+
+        This is the record-triggered flow on ProcessException: every exception is worked by the
+        service team (``process_exception_raised``).
+        """
+        for event in events:
+            self.log.record(event)
+            if event.activity == "Process Exception Raised":
+                summary = self.summaries[event.object_ids("order summary")[0]]
+                pe = summary.process_exception(event.object_ids("created")[0])
+                self.trigger("process_exception_raised", pe)
+
+    def is_closed(self, location_id: str, t: float) -> bool:
+        """Whether a store closure (a fault scenario) covers ``location_id`` at ``t``."""
+        return any(loc == location_id and start <= t < end for loc, start, end in self.closures)
+
+    def gateway_up_at(self, t: float) -> float:
+        """The first time >= t when the payment gateway answers."""
+        for start, end in sorted(self.gateway_outages):
+            if start <= t < end:
+                t = end
+        return t
 
     def note(
         self, activity: str, objects: Iterable[tuple[str, str, str]] = (), **attributes: Any

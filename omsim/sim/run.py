@@ -28,6 +28,7 @@ OPEN_STATES = (
     "Open: In Fulfillment",
     "Open: In Transit",
     "Open: Awaiting Pickup",
+    "Open: Return In Progress",
 )
 
 
@@ -66,6 +67,10 @@ def order_state(summary: OrderSummary, track: OrderTrack) -> str:
     if not summary.is_managed:
         return "External"
     products = summary.product_items
+    if summary.active_process_exception_count:
+        return "Open: Exception"
+    if track.returns_out:
+        return "Open: Return In Progress"
     if all(i.quantity_net_ordered == 0 for i in products):
         return "Canceled"
     if (
@@ -73,8 +78,6 @@ def order_state(summary: OrderSummary, track: OrderTrack) -> str:
         and track.parcels_out == 0
     ):
         return "Completed"
-    if summary.active_process_exception_count:
-        return "Open: Exception"
     if any(i.quantity_available_to_fulfill for i in products):
         return "Open: Awaiting Routing"
     if any(i.quantity_in_fulfillment for i in products):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from omsim.scenario import load_scenario
+from omsim.scenario_service import NO_SERVICE_BEHAVIOUR
 from omsim.sim.run import run
 
 DC, COLUMBUS, CINCINNATI = "DC-groveport", "ST-columbus", "ST-cincinnati"
@@ -17,8 +18,9 @@ SHIP_ONLY = {"Standard": 1, "Express": 0, "Pickup": 0}  # mappings merge key by 
 
 
 def simulate(seed: int = 5, **overrides):
-    scenario = load_scenario("tutorial", **{"horizon_days": 3, **overrides})
-    return run(scenario, seed=seed)
+    """A 3-day tutorial run; customer service behaviour is off unless a test turns it on."""
+    settings = {"horizon_days": 3, "service": NO_SERVICE_BEHAVIOUR, **overrides}
+    return run(load_scenario("tutorial", **settings), seed=seed)
 
 
 def activities(result) -> pd.Series:
@@ -74,7 +76,9 @@ def test_inaccurate_stores_reject_and_units_are_rerouted_elsewhere() -> None:
         summary = next(s for s in result.summaries if s.id == fo.order_summary_id)
         others = [f for f in summary.fulfillment_orders if f.id != fo.id]
         assert all(f.fulfilled_from_location_id != fo.fulfilled_from_location_id for f in others)
-        assert summary.routing_attempts >= 2
+        assert (
+            summary.routing_attempts >= 2 or summary.active_process_exception_count
+        )  # desk pending
     fulfilled_at_stores = [
         fo
         for s in result.summaries
@@ -136,12 +140,12 @@ def test_expired_authorizations_are_renewed_or_raise_payment_exceptions() -> Non
         payments={"authorization_valid_days": 0.01, "reauthorization_success_rate": 1.0}
     )
     assert (attribute(renewed, "Payment Authorized", "reason") == "reauthorization").sum() > 0
-    assert "Process Exception Raised" not in activities(renewed)
+    assert "Payment" not in set(attribute(renewed, "Process Exception Raised", "category"))
     failed = simulate(
         payments={"authorization_valid_days": 0.01, "reauthorization_success_rate": 0.0}
     )
     categories = attribute(failed, "Process Exception Raised", "category")
-    assert len(categories) > 0 and set(categories) == {"Payment"}
+    assert "Payment" in set(categories)
     assert failed.state_counts.get("Open: Exception", 0) > 0
     assert any("expired" in pe.message for s in failed.summaries for pe in s.process_exceptions)
 
@@ -158,10 +162,15 @@ def test_unroutable_orders_raise_a_fulfillment_exception_after_max_attempts() ->
     stuck = [s for s in result.summaries if s.is_managed and s.process_exceptions]
     assert stuck
     for summary in stuck:
-        (pe,) = summary.process_exceptions
-        assert (pe.category, summary.routing_attempts) == ("Fulfillment", 2)
+        pe = summary.process_exceptions[0]
+        assert (pe.category, pe.description) == ("Fulfillment", "no route")
         assert "No route after 2 attempts" in pe.message
-    assert set(result.order_states.values()) <= {"Open: Exception", "Open: Awaiting Routing"}
+        if pe.status == "Resolved":  # the desk routed by hand once more, then canceled
+            assert summary.routing_attempts == 3
+            assert {i.status for i in summary.product_items} == {"CANCELED"}
+    states = set(result.order_states.values())
+    assert states <= {"Open: Exception", "Open: Awaiting Routing", "Canceled"}
+    assert "Canceled" in states
 
 
 def test_pickup_orders_go_to_their_store_and_are_fulfilled_at_pickup() -> None:

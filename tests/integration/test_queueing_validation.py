@@ -50,6 +50,7 @@ from omsim.analysis.queueing import (
     mmc_mean_wait_hours,
 )
 from omsim.scenario import Scenario, scenario_from_dict
+from omsim.scenario_service import NO_SERVICE_BEHAVIOUR
 from omsim.sim.run import run
 
 ASSOCIATES = 3  # c
@@ -123,6 +124,7 @@ def mmc_scenario(seed: int = SEED) -> Scenario:
                 "delivery_methods": {"Standard": 1},
             },
             "payments": {"decline_rate": 0},
+            "service": NO_SERVICE_BEHAVIOUR,
             "capture": {"fraud_review_share": 0},
             "routing": {"batch_interval_minutes": 0},
             "fulfillment": {

@@ -6,8 +6,11 @@ with the same signature ``flow(env, model, record)``.
 """
 
 from omsim.sim.flows.capture import capture_order
+from omsim.sim.flows.customer_service import after_delivery, handle_cancel_request
 from omsim.sim.flows.delivery import await_pickup, invoice_capture_and_deliver
+from omsim.sim.flows.exception_desk import work_exception
 from omsim.sim.flows.fulfilment import fulfil_at_location
+from omsim.sim.flows.returns import process_return
 from omsim.sim.flows.routing import schedule_routing
 
 STARTER_FLOWS = {
@@ -16,6 +19,10 @@ STARTER_FLOWS = {
     "fulfillment_order_created": fulfil_at_location,
     "fulfillment_order_fulfilled": invoice_capture_and_deliver,
     "ready_for_pickup": await_pickup,
+    "process_exception_raised": work_exception,
+    "cancel_requested": handle_cancel_request,
+    "parcel_delivered": after_delivery,
+    "return_requested": process_return,
 }
 """Trigger name -> starter flow."""
 

@@ -18,6 +18,7 @@ from omsim.domain import (
 from omsim.domain.picklists import LifeCycleType
 from omsim.network.inventory import InventoryError
 from omsim.sim.demand import OrderDraft, delivery_charge_cents
+from omsim.sim.flows.customer_service import customer_cancellation
 
 if TYPE_CHECKING:
     from omsim.sim.model import Model
@@ -51,6 +52,9 @@ def capture_order(
         model.note("Fraud Review Started", [(summary.id, "OrderSummary", "order summary")])
         yield env.timeout(draft.review_hours)
         model.record(set_order_summary_status(summary, "Approved", at=env.now))
+    behaviour = draft.behaviour
+    if behaviour.cancel_after_hours is not None:
+        env.process(customer_cancellation(env, model, summary))
     model.trigger("order_summary_created", summary)
 
 
@@ -110,6 +114,7 @@ def _create_summary(model: Model, draft: OrderDraft):  # type: ignore[no-untyped
     from omsim.sim.model import OrderTrack
 
     track = OrderTrack(draft)
+    track.returns_pending = {r.sku: r.units for r in draft.behaviour.returns}
     if draft.managed and draft.delivery_method != "Pickup":
         track.group_reserved = dict(draft.units)
     model.tracks[summary.id] = track

@@ -17,6 +17,7 @@ from omsim.domain import (
     FulfillmentOrder,
     OrderSummary,
     fulfil_fulfillment_order,
+    raise_process_exception,
     reject_fulfillment_order_lines,
     set_fulfillment_order_status,
     submit_cancel,
@@ -40,6 +41,8 @@ def fulfil_at_location(
     with site.associates.request() as slot:
         yield slot
         yield env.timeout(site.ready_at(env.now) - env.now)  # closed while queueing
+        if fo.status_category != "ACTIVATED":
+            return  # canceled while it waited
         model.record(set_fulfillment_order_status(summary, fo.id, "Pickpack", at=env.now))
         yield env.timeout(pick_pack_hours(site.spec, rng=model.streams.operations))
     _reject(model, summary, fo)
@@ -84,7 +87,19 @@ def _reject(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
         model, summary.id, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock"
     )
     model.tracks[summary.id].excluded_locations.add(fo.fulfilled_from_location_id)
-    enqueue(model, summary)
+    model.record(
+        raise_process_exception(
+            summary,
+            category="Fulfillment",
+            attached_to_id=fo.id,
+            message=f"FulfillmentOrder {fo.id}: {sum(units.values())} units rejected ({reason})",
+            at=model.env.now,
+            severity="Low",
+            description="store rejection",
+            location_id=fo.fulfilled_from_location_id,
+        )
+    )
+    enqueue(model, summary)  # held until the desk resolves the exception
 
 
 def _return_stock(

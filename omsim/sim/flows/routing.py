@@ -21,7 +21,7 @@ from omsim.domain import (
 )
 from omsim.domain.picklists import ItemType
 from omsim.network.locations import LocationType, ServiceLevel
-from omsim.network.routing.plan import AllocationPlan, RoutingRequest
+from omsim.network.routing.plan import AllocationPlan, NoRoute, RoutingRequest
 
 if TYPE_CHECKING:
     from omsim.sim.model import Model
@@ -41,7 +41,7 @@ def schedule_routing(
     yield env.timeout(0)
     for group in summary.delivery_groups:
         if group.delivery_method == "Pickup":
-            units = _open_units(summary, group.id)
+            units = open_units(summary, group.id)
             plan = {group.pickup_location_id: {i.id: q for i, q in units}}
             fos, events = create_fulfillment_orders(
                 summary,
@@ -60,7 +60,7 @@ def enqueue(model: Model, summary: OrderSummary) -> None:
     """Put an order with unrouted shipping units on the routing schedule."""
     track = model.tracks[summary.id]
     if track.routing_scheduled or not any(
-        _open_units(summary, g.id) for g in summary.delivery_groups if g.delivery_method != "Pickup"
+        open_units(summary, g.id) for g in summary.delivery_groups if g.delivery_method != "Pickup"
     ):
         return
     track.routing_scheduled = True
@@ -82,7 +82,7 @@ def routing_scheduler(env: simpy.Environment, model: Model) -> Generator[Any, An
             route_summary(model, model.summaries[summary_id])
 
 
-def _open_units(summary: OrderSummary, group_id: str) -> list[tuple[Any, int]]:
+def open_units(summary: OrderSummary, group_id: str) -> list[tuple[Any, int]]:
     return [
         (i, i.quantity_available_to_fulfill)
         for i in summary.items_in_group(group_id)
@@ -91,54 +91,87 @@ def _open_units(summary: OrderSummary, group_id: str) -> list[tuple[Any, int]]:
 
 
 def route_summary(model: Model, summary: OrderSummary) -> None:
-    """One routing attempt for every shipping group with unallocated units."""
+    """One routing attempt for every shipping group with unallocated units.
+
+    Gated like Salesforce's routing jobs on ``ActiveProcessExceptionCount = 0``: an order with an
+    active exception waits for the exception desk, which puts it back on the schedule.
+    """
     track = model.tracks[summary.id]
     track.routing_scheduled = False
+    if summary.active_process_exception_count:
+        track.waiting_for_desk = True
+        return
     for group in summary.delivery_groups:
-        units = _open_units(summary, group.id)
+        units = open_units(summary, group.id)
         if group.delivery_method == "Pickup" or not units:
             continue
-        _route_group(model, summary, group, units)
+        result = attempt_route(model, summary, group, units)
+        if isinstance(result, NoRoute):
+            _no_route(model, summary, result)
 
 
-def _route_group(
+def attempt_route(
     model: Model, summary: OrderSummary, group: Any, units: list[tuple[Any, int]]
-) -> None:
+) -> AllocationPlan | NoRoute:
+    """Call the strategy; when it finds a plan, reserve, create the fulfillment orders and start
+    their flows. Either way ``RoutingAttempts`` goes up by one."""
     env, world, track = model.env, model.world, model.tracks[summary.id]
     by_sku = {item.stock_keeping_unit: item for item, _ in units}
     lines = {item.stock_keeping_unit: q for item, q in units}
+    result = model.strategy(
+        routing_request(model, group, lines),
+        model.inventory.availability(eligible_locations(model, track.excluded_locations), lines),
+        world.matrix,
+        model.routing_options,
+    )
+    if isinstance(result, NoRoute):
+        model.record(
+            record_routing_attempt(summary, at=env.now, outcome=f"no route: {result.reason}")
+        )
+        return result
+    _reserve(model, summary.id, result.allocations)
+    plan = {
+        loc: {by_sku[sku].id: q for sku, q in skus.items()}
+        for loc, skus in result.allocations.items()
+    }
+    types = {loc: FULFILLMENT_TYPES[world.locations[loc].type] for loc in plan}
+    model.record(record_routing_attempt(summary, at=env.now, outcome="routed"))
+    fos, events = create_fulfillment_orders(
+        summary, group.id, plan, at=env.now, fulfillment_types=types
+    )
+    model.record(events)
+    for fo in fos:
+        model.trigger("fulfillment_order_created", fo)
+    return result
+
+
+def routing_request(model: Model, group: Any, lines: dict[str, int]) -> RoutingRequest:
+    """The strategy's view of a delivery group: lines, recipient, service level, promise."""
     promised = group.promised_delivery_at
-    request = RoutingRequest(
+    return RoutingRequest(
         lines=lines,
         zone_id=group.deliver_to_zone_id,
         service_level=SERVICE_LEVELS.get(group.delivery_method, ServiceLevel.STANDARD),
-        weights_kg={sku: world.catalog[sku].weight_kg for sku in lines},
-        promised_days=None if promised is None else max(0.0, (promised - env.now) / 24.0),
+        weights_kg={sku: model.world.catalog[sku].weight_kg for sku in lines},
+        promised_days=None if promised is None else max(0.0, (promised - model.env.now) / 24.0),
     )
-    eligible = [
+
+
+def eligible_locations(model: Model, excluded: set[str]) -> list[str]:
+    """Locations that may ship now: not return centers, not excluded, not closed."""
+    now = model.env.now
+    return [
         loc.id
-        for loc in world.locations.values()
-        if loc.type is not LocationType.RETURN_CENTER and loc.id not in track.excluded_locations
+        for loc in model.world.locations.values()
+        if loc.type is not LocationType.RETURN_CENTER
+        and loc.id not in excluded
+        and not model.is_closed(loc.id, now)
     ]
-    availability = model.inventory.availability(eligible, lines)
-    result = model.strategy(request, availability, world.matrix, model.routing_options)
-    if isinstance(result, AllocationPlan):
-        _reserve(model, summary.id, result.allocations)
-        plan = {
-            loc: {by_sku[sku].id: q for sku, q in skus.items()}
-            for loc, skus in result.allocations.items()
-        }
-        types = {loc: FULFILLMENT_TYPES[world.locations[loc].type] for loc in plan}
-        model.record(record_routing_attempt(summary, at=env.now, outcome="routed"))
-        fos, events = create_fulfillment_orders(
-            summary, group.id, plan, at=env.now, fulfillment_types=types
-        )
-        model.record(events)
-        for fo in fos:
-            model.trigger("fulfillment_order_created", fo)
-        return
-    model.record(record_routing_attempt(summary, at=env.now, outcome=f"no route: {result.reason}"))
-    routing = model.scenario.routing
+
+
+def _no_route(model: Model, summary: OrderSummary, result: NoRoute) -> None:
+    """Retry after a delay, or raise a Fulfillment exception after the maximum attempts."""
+    env, routing = model.env, model.scenario.routing
     if summary.routing_attempts >= routing.max_attempts:
         model.record(
             raise_process_exception(
@@ -147,10 +180,11 @@ def _route_group(
                 attached_to_id=summary.id,
                 message=f"No route after {summary.routing_attempts} attempts: {result.reason}",
                 at=env.now,
+                description="no route",
             )
         )
         return
-    track.routing_scheduled = True
+    model.tracks[summary.id].routing_scheduled = True
     env.process(_retry(env, model, summary, routing.retry_delay_hours))
 
 

@@ -1,0 +1,212 @@
+"""Service KPIs: cancellations, returns, exchanges, reshipments, appeasements, exceptions.
+
+Computed from the event log tables only (see `omsim.analysis.kpis`). Money in cents, durations in
+hours, rates as fractions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from omsim.eventlog import EventLogTables
+
+
+def _of(tables: EventLogTables, activity: str) -> pd.DataFrame:
+    events = tables.events
+    return events[events["activity"] == activity]
+
+
+def _attrs(frame: pd.DataFrame) -> pd.Series:
+    """Each event's attributes as a dict (built by hand: pandas may coerce mapped dicts)."""
+    return pd.Series([json.loads(t) for t in frame["attributes"]], index=frame.index, dtype=object)
+
+
+def _rate(numerator: float, denominator: float) -> float:
+    return float(numerator) / denominator if denominator else 0.0
+
+
+def _managed(tables: EventLogTables) -> int:
+    created = _attrs(_of(tables, "Order Summary Created"))
+    return int(
+        sum(
+            a.get("life_cycle_type") == "MANAGED" and a.get("source_process") != "Exchange"
+            for a in created
+        )
+    )
+
+
+def cancellation_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Customer cancel requests, what was canceled and what was refused (units)."""
+    canceled = _of(tables, "Order Items Canceled")
+    reasons = _attrs(canceled).map(lambda a: a.get("reason"))
+    by_customer = canceled[reasons == "Customer Request"]
+    refused = _attrs(_of(tables, "Cancel Refused")).map(lambda a: a.get("units", 0))
+    return {
+        "cancel_requests": len(_of(tables, "Cancel Requested")),
+        "orders_canceled_by_customer": int(by_customer["order_summary_id"].nunique()),
+        "cancel_rate": _rate(by_customer["order_summary_id"].nunique(), _managed(tables)),
+        "cancel_refused_units": int(refused.sum()) if len(refused) else 0,
+        "canceled_units_by_reason": {
+            str(r): int(sum(a.get("units", 0) for a in _attrs(canceled[reasons == r])))
+            for r in sorted(set(reasons.dropna()))
+        },
+        "pickup_no_shows": len(_of(tables, "Pickup No-Show")),
+    }
+
+
+def delivered_units_by_category(tables: EventLogTables) -> dict[str, int]:
+    """Units that reached customers (delivered or picked up), by product category."""
+    totals: dict[str, int] = {}
+    for activity in ("Parcel Delivered", "Order Picked Up"):
+        for attrs in _attrs(_of(tables, activity)):
+            for category, units in (attrs.get("units_by_category") or {}).items():
+                totals[category] = totals.get(category, 0) + int(units)
+    return dict(sorted(totals.items()))
+
+
+def matured_return_rate(tables: EventLogTables, maturity_days: float = 30.0) -> dict[str, float]:
+    """Return rate of the orders delivered at least ``maturity_days`` before the log ends.
+
+    The to-date rate understates returns: units delivered near the end have not had time to
+    come back. This cohort rate (returned / delivered units of orders whose deliveries all
+    happened before the cut-off) is the one to compare with published return rates. Returns
+    in {"overall": rate, <category>: rate, ...}.
+    """
+    events = tables.events
+    if not len(events):
+        return {"overall": 0.0}
+    cutoff = float(events["time_hours"].max()) - 24.0 * maturity_days
+    arrivals = events[events["activity"].isin(["Parcel Delivered", "Order Picked Up"])]
+    last = arrivals.groupby("order_summary_id", observed=True)["time_hours"].max()
+    cohort = set(last[last <= cutoff].index)
+    delivered: dict[str, int] = {}
+    for oid, attrs in zip(arrivals["order_summary_id"], _attrs(arrivals), strict=True):
+        if oid in cohort:
+            for category, units in (attrs.get("units_by_category") or {}).items():
+                delivered[category] = delivered.get(category, 0) + int(units)
+    inspected = _of(tables, "Return Inspected")
+    returned: dict[str, int] = {}
+    for oid, attrs in zip(inspected["order_summary_id"], _attrs(inspected), strict=True):
+        if oid in cohort:
+            category = attrs.get("category", "")
+            returned[category] = returned.get(category, 0) + int(attrs.get("units", 0))
+    rates = {"overall": _rate(sum(returned.values()), sum(delivered.values()))}
+    rates.update({c: _rate(returned.get(c, 0), n) for c, n in sorted(delivered.items())})
+    return rates
+
+
+def return_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Returned / delivered units, overall and by category; exchanges; refunds."""
+    delivered = delivered_units_by_category(tables)
+    returned: dict[str, int] = {}
+    for attrs in _attrs(_of(tables, "Return Inspected")):
+        category = attrs.get("category", "")
+        returned[category] = returned.get(category, 0) + int(attrs.get("units", 0))
+    refunds = _attrs(_of(tables, "Refund Processed"))
+    exchange_credit = int(sum(a.get("exchange_credit_cents", 0) for a in refunds))
+    refunded = int(_of(tables, "Refund Processed")["amount_cents"].fillna(0).sum())
+    created = _attrs(_of(tables, "Order Summary Created"))
+    return {
+        "units_delivered": sum(delivered.values()),
+        "units_returned": sum(returned.values()),
+        "return_rate": _rate(sum(returned.values()), sum(delivered.values())),
+        "return_rate_by_category": {c: _rate(returned.get(c, 0), n) for c, n in delivered.items()},
+        "matured_return_rate": matured_return_rate(tables),
+        "return_orders_created": len(_of(tables, "Return Order Created")),
+        "exchanges": int(sum(a.get("source_process") == "Exchange" for a in created)),
+        "refund_cents": refunded - exchange_credit,
+        "exchange_credit_cents": exchange_credit,
+        "lost_parcels": len(_of(tables, "Parcel Lost")),
+        "reshipments": len(_of(tables, "Reshipment Created")),
+    }
+
+
+def appeasement_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Appeasements given for late deliveries, and their cost (cents, tax included)."""
+    adjusted = _of(tables, "Order Items Adjusted")
+    reasons = _attrs(adjusted).map(lambda a: a.get("reason"))
+    appeased = adjusted[reasons == "Appeasement"]
+    return {
+        "service_contacts": len(_of(tables, "Customer Contacted Service")),
+        "appeasements": len(appeased),
+        "appeasement_cost_cents": int(appeased["amount_cents"].fillna(0).sum()),
+    }
+
+
+def exception_lifecycles(tables: EventLogTables) -> pd.DataFrame:
+    """One row per process exception: category, kind, location, raised and closed times (hours)."""
+    events, relations = tables.events, tables.event_objects
+    pe = relations[relations["object_type"] == "ProcessException"][["event_id", "object_id"]]
+    joined = pe.merge(events[["event_id", "time_hours", "activity", "attributes"]], on="event_id")
+    raised = joined[joined["activity"] == "Process Exception Raised"].drop_duplicates("object_id")
+    attrs = _attrs(raised)
+    closing = joined[
+        joined["activity"].isin(["Process Exception Resolved", "Process Exception Ignored"])
+    ]
+    closed = closing.groupby("object_id")["time_hours"].min()
+    frame = pd.DataFrame(
+        {
+            "process_exception_id": raised["object_id"].astype(str).to_numpy(),
+            "category": attrs.map(lambda a: a.get("category")).to_numpy(),
+            "kind": attrs.map(lambda a: a.get("kind") or "").to_numpy(),
+            "location_id": attrs.map(lambda a: a.get("location_id")).to_numpy(),
+            "raised_hours": raised["time_hours"].to_numpy(),
+        }
+    )
+    frame["closed_hours"] = frame["process_exception_id"].map(closed).astype(float)
+    frame["hours_to_resolve"] = frame["closed_hours"] - frame["raised_hours"]
+    return frame
+
+
+def exception_backlog(tables: EventLogTables) -> pd.DataFrame:
+    """Active process exceptions over time: a step function (time_hours, backlog)."""
+    life = exception_lifecycles(tables)
+    steps = pd.concat(
+        [
+            pd.DataFrame({"time_hours": life["raised_hours"], "delta": 1}),
+            pd.DataFrame({"time_hours": life["closed_hours"].dropna(), "delta": -1}),
+        ]
+    ).sort_values("time_hours", kind="stable")
+    steps["backlog"] = steps["delta"].cumsum()
+    return steps[["time_hours", "backlog"]].reset_index(drop=True)
+
+
+def exception_kpis(tables: EventLogTables) -> dict[str, Any]:
+    """Exceptions by category, kind and location; time to resolve; backlog (peak, mean)."""
+    life = exception_lifecycles(tables)
+    hours = life["hours_to_resolve"].dropna()
+    backlog = exception_backlog(tables)
+    horizon = float(tables.events["time_hours"].max()) if len(tables.events) else 0.0
+    if len(backlog) and horizon > 0:
+        times = np.append(backlog["time_hours"].to_numpy(), horizon)
+        mean_backlog = float(np.sum(backlog["backlog"].to_numpy() * np.diff(times)) / horizon)
+    else:
+        mean_backlog = 0.0
+
+    def counts(column: str) -> dict[str, int]:
+        return {
+            str(k): int(v) for k, v in life[column].dropna().value_counts().sort_index().items()
+        }
+
+    return {
+        "process_exceptions_raised": len(life),
+        "process_exceptions_by_category": counts("category"),
+        "process_exceptions_by_kind": counts("kind"),
+        "process_exceptions_by_location": counts("location_id"),
+        "exception_rate": _rate(
+            tables.events[tables.events["activity"] == "Process Exception Raised"][
+                "order_summary_id"
+            ].nunique(),
+            _managed(tables),
+        ),
+        "process_exceptions_open_at_end": int(life["closed_hours"].isna().sum()),
+        "mean_hours_to_resolve": float(hours.mean()) if len(hours) else 0.0,
+        "p90_hours_to_resolve": float(np.quantile(hours, 0.9)) if len(hours) else 0.0,
+        "peak_exception_backlog": int(backlog["backlog"].max()) if len(backlog) else 0,
+        "mean_exception_backlog": mean_backlog,
+        "invoices_written_off": len(_of(tables, "Invoice Written Off")),
+    }

@@ -1,0 +1,63 @@
+"""Building blocks of the scenario schema: the strict base model and random quantities."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are validated on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+
+class Dist(Strict):
+    """A random quantity; the unit is the one of the field holding it.
+
+    ``constant`` (value), ``exponential`` (mean), ``lognormal`` (mean, sd of the variable
+    itself), ``uniform`` (low, high), ``triangular`` (low, mode, high), ``gamma`` (mean, sd).
+    """
+
+    dist: Literal["constant", "exponential", "lognormal", "uniform", "triangular", "gamma"]
+    value: float | None = None
+    mean: float | None = Field(default=None, gt=0)
+    sd: float | None = Field(default=None, ge=0)
+    low: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+    mode: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Dist:
+        needed = {
+            "constant": ("value",),
+            "exponential": ("mean",),
+            "lognormal": ("mean", "sd"),
+            "gamma": ("mean", "sd"),
+            "uniform": ("low", "high"),
+            "triangular": ("low", "mode", "high"),
+        }[self.dist]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{self.dist} needs {', '.join(needed)}; missing {', '.join(missing)}")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} > high {self.high}")
+        if self.dist == "triangular" and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
+            raise ValueError("triangular needs low <= mode <= high")
+        return self
+
+    @property
+    def expected(self) -> float:
+        """The distribution's mean."""
+        if self.dist == "constant":
+            return float(self.value)  # type: ignore[arg-type]
+        if self.dist in ("exponential", "lognormal", "gamma"):
+            return float(self.mean)  # type: ignore[arg-type]
+        if self.dist == "uniform":
+            return (self.low + self.high) / 2  # type: ignore[operator]
+        return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
+
+
+def constant(value: float) -> Dist:
+    return Dist(dist="constant", value=value)

@@ -1,0 +1,177 @@
+"""The exception desk: a service team working every process exception.
+
+Mirrors the service work behind Salesforce's process-exception banner. Each exception is queued
+for a capacity-limited team (agents with working hours), triaged (status Triaged), worked (its
+remedy, by kind), then Resolved, or Ignored when the remedy cannot succeed (a payment the
+customer never makes). Work that Salesforce gates on ``ActiveProcessExceptionCount = 0``
+(routing, capture) waits for the order's exceptions; `release_gates` restarts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from omsim.domain import (
+    OrderSummary,
+    ProcessException,
+    authorize_payment,
+    ensure_funds,
+    ignore_process_exception,
+    resolve_process_exception,
+    submit_cancel,
+    triage_process_exception,
+)
+from omsim.network.routing.plan import NoRoute
+from omsim.sim.distributions import sample
+from omsim.sim.policies import succeeds
+
+if TYPE_CHECKING:
+    from omsim.sim.model import Model
+
+Remedy = Callable[
+    [simpy.Environment, "Model", OrderSummary, ProcessException], Generator[Any, Any, bool]
+]
+"""A remedy works one exception; it returns True when fixed (Resolved), False when not (Ignored)."""
+
+
+def work_exception(
+    env: simpy.Environment, model: Model, pe: ProcessException
+) -> Generator[Any, Any, None]:
+    """Queue for an agent in working hours, triage, work, then resolve or ignore."""
+    desk = model.scenario.service.desk
+    summary = model.summaries[pe.order_summary_id]
+    with model.desk.associates.request() as slot:
+        yield slot
+        yield env.timeout(model.desk.ready_at(env.now) - env.now)
+        yield env.timeout(sample(desk.triage_minutes, model.streams.service) / 60.0)
+        model.record(triage_process_exception(summary, pe.id, at=env.now))
+        yield env.timeout(sample(desk.resolution_minutes, model.streams.service) / 60.0)
+    remedy = model.remedies.pop(pe.id, None) or REMEDIES.get(pe.description, _acknowledge)
+    fixed = yield from remedy(env, model, summary, pe)
+    close = resolve_process_exception if fixed else ignore_process_exception
+    model.record(close(summary, pe.id, at=env.now))
+    release_gates(model, summary)
+
+
+def release_gates(model: Model, summary: OrderSummary) -> None:
+    """With no active exception left, held routing and captures go ahead."""
+    if summary.active_process_exception_count:
+        return
+    from omsim.sim.flows.delivery import capture
+    from omsim.sim.flows.routing import enqueue
+
+    track = model.tracks[summary.id]
+    waiting, track.uncaptured_invoices = track.uncaptured_invoices, []
+    for invoice_id in waiting:
+        capture(model, summary, summary.invoice(invoice_id))
+    if track.waiting_for_desk:
+        track.waiting_for_desk = False
+        enqueue(model, summary)
+
+
+def _acknowledge(
+    env: simpy.Environment, model: Model, summary: OrderSummary, pe: ProcessException
+) -> Generator[Any, Any, bool]:
+    """Nothing to repair beyond what the flows already do (e.g. a store rejection re-routes)."""
+    yield env.timeout(0)
+    return True
+
+
+def _route_by_hand(
+    env: simpy.Environment, model: Model, summary: OrderSummary, pe: ProcessException
+) -> Generator[Any, Any, bool]:
+    """An agent routes the order once more; units still without a route are canceled."""
+    from omsim.sim.flows.routing import attempt_route, open_units
+
+    yield env.timeout(0)
+    for group in summary.delivery_groups:
+        units = open_units(summary, group.id)
+        if not units or group.delivery_method == "Pickup":
+            continue
+        if isinstance(attempt_route(model, summary, group, units), NoRoute):
+            cancel_unrouted(
+                model, summary, {item.id: q for item, q in units}, reason="No Inventory"
+            )
+    return True
+
+
+def cancel_unrouted(
+    model: Model, summary: OrderSummary, units: dict[str, int], reason: str
+) -> None:
+    """Cancel units never allocated, and release their hold at the location group."""
+    track, group = model.tracks[summary.id], model.world.reservation_group
+    for item_id, qty in units.items():
+        sku = summary.item(item_id).stock_keeping_unit
+        held = min(qty, track.group_reserved.get(sku, 0))
+        if held:
+            model.inventory.release_reservation(group, {sku: held})
+            track.group_reserved[sku] -= held
+    model.record(submit_cancel(summary, units, at=model.env.now, reason=reason))
+
+
+def _collect_payment(
+    env: simpy.Environment, model: Model, summary: OrderSummary, pe: ProcessException
+) -> Generator[Any, Any, bool]:
+    """Wait for the gateway, renew an expired or short authorization, then capture what waits.
+
+    False (Ignored, written off) when the customer's card cannot be authorized again.
+    """
+    yield env.timeout(model.gateway_up_at(env.now) - env.now)
+    track = model.tracks[summary.id]
+    invoices = [summary.invoice(i) for i in dict.fromkeys(track.uncaptured_invoices)]
+    if pe.attached_to_id.startswith("INV-") and all(i.id != pe.attached_to_id for i in invoices):
+        invoices.append(summary.invoice(pe.attached_to_id))
+    due = sum(i.balance_cents for i in invoices)
+    now = env.now
+    available = sum(
+        p.available_to_capture_cents(now) + p.balance_amount_cents
+        for p in summary.payment_summaries
+    )
+    if due > available:
+        if not succeeds(
+            model.scenario.payments.reauthorization_success_rate, rng=model.streams.payments
+        ):
+            track.uncaptured_invoices = []
+            model.note(
+                "Invoice Written Off",
+                [(summary.id, "OrderSummary", "order summary")],
+                amount_cents=due,
+            )
+            return False
+        days = model.scenario.payments.authorization_valid_days
+        model.record(
+            authorize_payment(
+                summary,
+                amount_cents=due - available,
+                at=now,
+                valid_hours=days * 24,
+                reason="reauthorization",
+            )
+        )
+    track.uncaptured_invoices = []
+    for invoice in invoices:
+        if invoice.balance_cents:
+            model.record(ensure_funds(summary, invoice.id, at=now))
+    return True
+
+
+def _replace_or_refund(
+    env: simpy.Environment, model: Model, summary: OrderSummary, pe: ProcessException
+) -> Generator[Any, Any, bool]:
+    from omsim.sim.flows.carrier_incidents import replace_or_refund
+
+    return (yield from replace_or_refund(env, model, summary, pe))
+
+
+REMEDIES: dict[str, Remedy] = {
+    "no route": _route_by_hand,
+    "lost parcel": _replace_or_refund,
+    "authorization expired": _collect_payment,
+    "funds not covered": _collect_payment,
+    "capture failed": _collect_payment,
+}
+"""Default remedy by exception kind (``ProcessException.Description``); flows that raise an
+exception needing specific work register it in ``model.remedies`` under the exception's id."""

@@ -1,0 +1,175 @@
+"""Returns: the RMA, the parcel back to a return location, inspection, refund and restock.
+
+Mirrors ``createReturnOrder`` then ``returnItems``: the customer's parcel travels to the nearest
+return center (or store, per the scenario), is inspected, and its units are returned (credit
+memo, refund net of any return fee). Units returned for a restockable reason go back to
+available stock at that location; the others are disposed of. A parcel holding fewer units than
+the RMA expects raises a Returns process exception, and the desk settles the RMA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from omsim.domain import (
+    OrderSummary,
+    ProcessException,
+    ReturnItemInput,
+    preview_return,
+    raise_process_exception,
+    return_items,
+)
+from omsim.domain.money import tax_cents
+from omsim.network.locations import LocationType, ServiceLevel
+from omsim.sim.behaviour import LineReturn
+from omsim.sim.distributions import sample
+from omsim.sim.flows.customer_service import plan_line_return
+
+if TYPE_CHECKING:
+    from omsim.sim.model import Model
+
+DESTINATION_TYPES = {
+    "nearest_return_center": (LocationType.RETURN_CENTER,),
+    "nearest_store": (LocationType.STORE,),
+    "nearest_location": tuple(LocationType),
+}
+
+
+def return_destination(model: Model, zone_id: str) -> str:
+    """The scenario's return location for a customer zone; falls back to any nearest location."""
+    m = model.world.matrix
+    column = m.distance_km[:, m.zone(zone_id)]
+    wanted = DESTINATION_TYPES[model.scenario.service.returns.destination]
+    for types in (wanted, tuple(LocationType)):
+        rows = [r for r, t in enumerate(m.location_types) if t in types]
+        if rows:
+            return m.location_ids[min(rows, key=lambda r: (column[r], r))]
+    raise ValueError("the network has no location to return to")
+
+
+def process_return(
+    env: simpy.Environment, model: Model, request: tuple[OrderSummary, str, LineReturn]
+) -> Generator[Any, Any, None]:
+    """From the customer's request to the refund (or the exchange's credit)."""
+    summary, item_id, plan = request
+    item = summary.item(item_id)
+    units = min(plan.units, item.quantity_available_to_return)
+    if units <= 0:
+        return
+    plan = LineReturn(
+        plan.sku,
+        units,
+        plan.days_after_delivery,
+        plan.reason,
+        plan.exchange,
+        min(plan.short_units, units),
+    )
+    zone = model.tracks[summary.id].draft.zone_id
+    destination = return_destination(model, zone)
+    ro_id = plan_line_return(model, summary, item_id, plan, destination)
+    track = model.tracks[summary.id]
+    track.returns_out += 1
+    m = model.world.matrix
+    days = float(m.transit_days[ServiceLevel.STANDARD][m.loc(destination), m.zone(zone)])
+    yield env.timeout(24.0 * days)
+    related = [
+        (ro_id, "ReturnOrder", "return order"),
+        (summary.id, "OrderSummary", "order summary"),
+    ]
+    model.note("Return Parcel Received", related, location_id=destination)
+    yield env.timeout(
+        sample(model.scenario.service.returns.inspection_hours, model.streams.service)
+    )
+    received = units - plan.short_units
+    settle = partial(_settle, ro_id=ro_id, plan=plan, received=received, destination=destination)
+    if plan.short_units:
+        events = raise_process_exception(
+            summary,
+            category="Returns",
+            attached_to_id=ro_id,
+            message=f"ReturnOrder {ro_id}: {received} of {units} expected units received",
+            at=env.now,
+            severity="Low",
+            description="return mismatch",
+            location_id=destination,
+        )
+        pe_id = events[0].object_ids("created")[0]
+        model.remedies[pe_id] = partial(_settle_by_desk, settle=settle)
+        model.record(events)
+        return
+    settle(model, summary)
+
+
+def _settle_by_desk(
+    env: simpy.Environment, model: Model, summary: OrderSummary, pe: ProcessException, settle: Any
+) -> Generator[Any, Any, bool]:
+    """The agent confirms what arrived: the missing units are canceled from the RMA."""
+    yield env.timeout(0)
+    settle(model, summary)
+    return True
+
+
+def _settle(
+    model: Model,
+    summary: OrderSummary,
+    *,
+    ro_id: str,
+    plan: LineReturn,
+    received: int,
+    destination: str,
+) -> None:
+    """``returnItems`` for what arrived, then restock or dispose of it."""
+    returns = model.scenario.service.returns
+    ro = summary.return_order(ro_id)
+    line = ro.open_lines[0]
+    fee = _fee(summary, line.order_item_summary_id, received, returns.return_fee_cents)
+    model.record(
+        return_items(
+            summary,
+            ro_id,
+            [
+                ReturnItemInput(
+                    line.id,
+                    received,
+                    quantity_to_cancel=line.quantity_expected - received,
+                    quantity_received=received,
+                )
+            ],
+            at=model.env.now,
+            reason=plan.reason,
+            shipping_reduction_flag=returns.shipping_reduction,
+            return_fee_cents=fee,
+            fee_tax_rate=summary.item(line.order_item_summary_id).tax_rate,
+        )
+    )
+    restocked = plan.reason in returns.restock_reasons
+    if restocked and received:
+        model.inventory.receive(destination, plan.sku, received, from_futures=False)
+    related = [
+        (ro_id, "ReturnOrder", "return order"),
+        (summary.id, "OrderSummary", "order summary"),
+    ]
+    model.note(
+        "Return Inspected",
+        related,
+        location_id=destination,
+        sku=plan.sku,
+        category=model.world.catalog[plan.sku].category,
+        units=received,
+        reason=plan.reason,
+        restocked=restocked,
+        exchange=ro.exchange_order_summary_id is not None,
+    )
+    model.tracks[summary.id].returns_out -= 1
+
+
+def _fee(summary: OrderSummary, item_id: str, units: int, fee: int) -> int:
+    """The scenario's return fee, waived when it would exceed the credit."""
+    if not fee or not units:
+        return 0
+    rate = summary.item(item_id).tax_rate
+    return fee if fee + tax_cents(fee, rate) <= preview_return(summary, {item_id: units}) else 0
