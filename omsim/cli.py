@@ -25,9 +25,17 @@ def _summary_table(kpis: dict[str, object], states: dict[str, int]) -> str:
         "pickups",
         "captured_cents",
         "shipping_cost_cents",
-        "process_exceptions_raised",
         "checkouts_declined",
         "checkouts_stocked_out",
+        "cancel_rate",
+        "return_rate",
+        "exchanges",
+        "reshipments",
+        "refund_cents",
+        "appeasement_cost_cents",
+        "process_exceptions_raised",
+        "mean_hours_to_resolve",
+        "peak_exception_backlog",
     )
     lines = [f"{'KPI':<32}{'value':>16}", "-" * 48]
     for key in keys:
