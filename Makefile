@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 lint: $(STAMP)
 	$(BIN)/ruff check omsim tests benchmarks
 	$(BIN)/ruff format --check omsim tests benchmarks
+	$(BIN)/mypy omsim
 
 format: $(STAMP)
 	$(BIN)/ruff format omsim tests benchmarks

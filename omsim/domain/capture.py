@@ -18,7 +18,7 @@ from omsim.domain.ids import IdFactory
 from omsim.domain.money import as_rate, tax_cents
 from omsim.domain.orders import Order, OrderDeliveryGroup, OrderItem
 from omsim.domain.payments import OrderPaymentSummary, PaymentAuthorization
-from omsim.domain.picklists import ItemType, LifeCycleType, SourceProcess
+from omsim.domain.picklists import ORDER_SUMMARY_STATUSES, ItemType, LifeCycleType, SourceProcess
 from omsim.domain.summary import OrderDeliveryGroupSummary, OrderItemSummary, OrderSummary
 
 DELIVERY_METHODS = ("Standard", "Express", "Pickup")
@@ -186,7 +186,6 @@ def create_order_summary(
             f"Order {order.id}: SourceOrderSummaryId is required for, and only for, "
             f"SourceProcess Exchange (got {source_process.value}, {source_order_summary_id!r})"
         )
-    extra = {"status_picklist": status_picklist} if status_picklist else {}
     summary = OrderSummary(
         id=ids.next("OrderSummary"),
         order_number=order.order_number,
@@ -199,7 +198,7 @@ def create_order_summary(
         sales_channel=order.sales_channel,
         currency_iso_code=order.currency_iso_code,
         ids=ids,
-        **extra,
+        status_picklist=status_picklist or ORDER_SUMMARY_STATUSES,
     )
     require_choice(status, summary.status_picklist, "Status", f"OrderSummary {summary.id}")
     cs = ChangeSet()

@@ -97,7 +97,8 @@ def scalar_fields(record: Any) -> dict[str, Any]:
     This is the row a record contributes to ``records/<Object>.parquet``.
     """
     row: dict[str, Any] = {}
-    for attribute, name in _exported(type(record)):
+    record_type: Any = type(record)  # classes are hashable; typeshed's type[Any] is not
+    for attribute, name in _exported(record_type):
         value = getattr(record, attribute)
         if type(value) in _PLAIN:
             row[name] = value

@@ -118,15 +118,9 @@ def create_fee_invoice(
     if not fee_items:
         raise ActionRejected(f"Order {change_order.id}: no fee to invoice")
     cs = ChangeSet()
-    ois_ids = {
-        i.original_order_item_id: ois.id
-        for ois in summary.items
-        for i in fee_items
-        if ois.original_order_item_id == i.original_order_item_id
-    }
-    invoice = _invoice(
-        cs, summary, change_order.id, {ois_ids[i.original_order_item_id]: 1 for i in fee_items}, at
-    )
+    fee_lines = {i.original_order_item_id for i in fee_items}
+    units = {ois.id: 1 for ois in summary.items if ois.original_order_item_id in fee_lines}
+    invoice = _invoice(cs, summary, change_order.id, units, at)
     cs.involve(summary, "order summary")
     return invoice, [
         cs.event("Invoice Created", at, amount_cents=invoice.total_amount_with_tax_cents)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
+from omsim.domain.billing import CreditMemo, Invoice
 from omsim.domain.bookkeeping import summary_totals
 from omsim.domain.errors import InvariantViolation
 from omsim.domain.money import tax_cents
@@ -180,7 +181,8 @@ def _payments(summary: OrderSummary) -> list[str]:
                 out.append(
                     f"Payment {p.id}: balance {p.balance_cents}, refundable {p.refundable_cents}"
                 )
-    for doc in (*summary.invoices, *summary.credit_memos):
+    documents: list[Invoice | CreditMemo] = [*summary.invoices, *summary.credit_memos]
+    for doc in documents:
         total = doc.total_amount_with_tax_cents
         if not 0 <= doc.balance_cents <= total:
             out.append(
@@ -192,7 +194,9 @@ def _payments(summary: OrderSummary) -> list[str]:
 def _settlement(summary: OrderSummary) -> list[str]:
     """Once settled (no open invoice, credit memo or unapplied payment), money balances."""
     payments = [p for ops in summary.payment_summaries for p in ops.payments]
-    open_docs = any(d.balance_cents for d in (*summary.invoices, *summary.credit_memos))
+    open_docs = any(d.balance_cents for d in summary.invoices) or any(
+        d.balance_cents for d in summary.credit_memos
+    )
     if open_docs or any(p.balance_cents for p in payments):
         return []
     captured = sum(p.amount_cents for p in payments)

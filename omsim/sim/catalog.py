@@ -21,23 +21,22 @@ class Product:
     popularity: float
 
 
-@dataclass(frozen=True)
 class Catalog:
     """SKUs, most popular first, with the cumulative popularity for fast draws."""
 
-    products: tuple[Product, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_cdf", np.cumsum([p.popularity for p in self.products]))
-        object.__setattr__(self, "_by_sku", {p.sku: p for p in self.products})
+    def __init__(self, products: tuple[Product, ...]) -> None:
+        self.products = products
+        self._cdf = np.cumsum([p.popularity for p in products])
+        self._by_sku = {p.sku: p for p in products}
 
     def draw(self, rng: np.random.Generator) -> Product:
         """A SKU drawn by popularity."""
-        index = int(np.searchsorted(self._cdf, rng.random() * self._cdf[-1], side="right"))  # type: ignore[attr-defined]
+        u = float(rng.random()) * float(self._cdf[-1])
+        index = int(np.searchsorted(self._cdf, u, side="right"))
         return self.products[min(index, len(self.products) - 1)]
 
     def __getitem__(self, sku: str) -> Product:
-        return self._by_sku[sku]  # type: ignore[attr-defined,no-any-return]
+        return self._by_sku[sku]
 
     @property
     def skus(self) -> tuple[str, ...]:

@@ -15,17 +15,19 @@ def sample(dist: Dist, rng: np.random.Generator) -> float:
     Lognormal and gamma are parameterised by the mean and standard deviation of the variable.
     """
     kind = dist.dist
+    # the schema guarantees each kind's parameters are set; `or 0.0` only narrows the type
+    value, mean, sd = dist.value or 0.0, dist.mean or 0.0, dist.sd or 0.0
+    low, mode, high = dist.low or 0.0, dist.mode or 0.0, dist.high or 0.0
     if kind == "constant":
-        return float(dist.value)  # type: ignore[arg-type]
+        return float(value)
     if kind == "exponential":
-        return float(rng.exponential(dist.mean))
+        return float(rng.exponential(mean))
     if kind == "uniform":
-        return float(rng.uniform(dist.low, dist.high))
+        return float(rng.uniform(low, high))
     if kind == "triangular":
-        if dist.low == dist.high:
-            return float(dist.low)  # type: ignore[arg-type]
-        return float(rng.triangular(dist.low, dist.mode, dist.high))
-    mean, sd = float(dist.mean), float(dist.sd)  # type: ignore[arg-type]
+        if low == high:
+            return float(low)
+        return float(rng.triangular(low, mode, high))
     if sd == 0:
         return mean
     if kind == "lognormal":

@@ -19,7 +19,8 @@ from omsim.network.inventory import Inventory
 from omsim.network.locations import LocationType
 from omsim.network.routing.plan import RoutingOptions
 from omsim.network.routing.registry import RoutingStrategy, get_strategy
-from omsim.scenario_schema import Scenario, SiteSpec
+from omsim.scenario_schema import OutageSpec, Scenario, SiteSpec
+from omsim.scenario_service import StoreClosureSpec
 from omsim.sim.demand import OrderDraft
 from omsim.sim.sites import Outage, Site
 from omsim.sim.streams import Streams
@@ -135,7 +136,9 @@ class Model:
         scenario = self.scenario
         start_hour = self._start_hour
         outages: dict[str, list[Outage]] = {}
-        windows = [(o, "fulfillment.outages", o.mode) for o in scenario.fulfillment.outages]
+        windows: list[tuple[OutageSpec | StoreClosureSpec, str, str]] = [
+            (o, "fulfillment.outages", o.mode) for o in scenario.fulfillment.outages
+        ]
         windows += [(c, "faults.store_closures", "stop") for c in scenario.faults.store_closures]
         for o, where, mode in windows:
             if o.location not in self.world.locations:
@@ -210,7 +213,7 @@ def build_model(scenario: Scenario, seed: int | None = None) -> Model:
     """The model for ``scenario`` with starter flows, and any the scenario replaces."""
     from omsim.sim.flows import STARTER_FLOWS
 
-    flows = dict(STARTER_FLOWS)
+    flows: dict[str, Flow] = dict(STARTER_FLOWS)
     for trigger, path in scenario.flows.items():
         if trigger not in flows:
             raise ValueError(f"flows: unknown trigger {trigger!r}; triggers: {', '.join(flows)}")

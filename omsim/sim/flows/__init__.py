@@ -5,6 +5,9 @@ trigger at its own function (``flows: {fulfillment_order_created: "mypkg.flows:m
 with the same signature ``flow(env, model, record)``.
 """
 
+from collections.abc import Callable, Generator
+from typing import Any
+
 from omsim.sim.flows.capture import capture_order
 from omsim.sim.flows.customer_service import after_delivery, handle_cancel_request
 from omsim.sim.flows.delivery import await_pickup, invoice_capture_and_deliver
@@ -13,7 +16,7 @@ from omsim.sim.flows.fulfilment import fulfil_at_location
 from omsim.sim.flows.returns import process_return
 from omsim.sim.flows.routing import schedule_routing
 
-STARTER_FLOWS = {
+STARTER_FLOWS: dict[str, Callable[..., Generator[Any, Any, Any]]] = {
     "order_arrived": capture_order,
     "order_summary_created": schedule_routing,
     "fulfillment_order_created": fulfil_at_location,

@@ -33,9 +33,10 @@ def capture_order(
         model.counters.declined += 1
         model.note("Checkout Declined", channel=draft.channel, amount_cents=draft.merchandise_cents)
         return
-    draft = reserve_stock(model, draft)
-    if draft is None:
+    reserved = reserve_stock(model, draft)
+    if reserved is None:
         return
+    draft = reserved
     summary = _create_summary(model, draft)
     if not summary.is_managed:
         return  # processed by an external system: recorded for reference only

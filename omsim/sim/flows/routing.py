@@ -41,14 +41,11 @@ def schedule_routing(
     yield env.timeout(0)
     for group in summary.delivery_groups:
         if group.delivery_method == "Pickup":
+            store = group.pickup_location_id or ""  # always set for Pickup (create_order checks)
             units = open_units(summary, group.id)
-            plan = {group.pickup_location_id: {i.id: q for i, q in units}}
+            plan = {store: {i.id: q for i, q in units}}
             fos, events = create_fulfillment_orders(
-                summary,
-                group.id,
-                plan,
-                at=env.now,
-                fulfillment_types={group.pickup_location_id: "In Store Pickup"},  # type: ignore[dict-item]
+                summary, group.id, plan, at=env.now, fulfillment_types={store: "In Store Pickup"}
             )
             model.record(events)
             for fo in fos:
