@@ -90,9 +90,14 @@ class ReturnsSpec(Strict):
 
 
 class LostParcelSpec(Strict):
-    """Parcels the carrier loses or damages, reported by the customer after the promised date."""
+    """Parcels the carrier loses or damages, reported by the customer after the promised date.
+
+    ``probability`` is per delivery method; ``damaged_share`` of the incidents arrive damaged
+    (``ReshipReason`` Damaged) rather than never (Lost).
+    """
 
     probability: dict[str, float] = {"Standard": 0.004, "Express": 0.002}
+    damaged_share: float = Field(default=0.3, ge=0, le=1)
     remedy: Literal["reship", "refund"] = "reship"
     report_days_after_promise: float = Field(default=2, ge=0)
 

@@ -121,6 +121,7 @@ def return_kpis(tables: EventLogTables) -> dict[str, Any]:
         "refund_cents": refunded - exchange_credit,
         "exchange_credit_cents": exchange_credit,
         "lost_parcels": len(_of(tables, "Parcel Lost")),
+        "damaged_parcels": len(_of(tables, "Parcel Damaged")),
         "reshipments": len(_of(tables, "Reshipment Created")),
     }
 

@@ -41,15 +41,18 @@ def replace_or_refund(
         for ln in fo.lines
         if ln.type is ItemType.PRODUCT and ln.quantity
     }
+    reason = "Damaged" if pe.description == "damaged parcel" else "Lost"
     if model.scenario.service.lost_parcels.remedy == "reship" and reship(
-        model, summary, fo.order_delivery_group_summary_id, units
+        model, summary, fo.order_delivery_group_summary_id, units, reason
     ):
         return True
     refund_lost_units(model, summary, units)
     return True
 
 
-def reship(model: Model, summary: OrderSummary, group_id: str, units: dict[str, int]) -> bool:
+def reship(
+    model: Model, summary: OrderSummary, group_id: str, units: dict[str, int], reason: str = "Lost"
+) -> bool:
     """Route the lost units like an order and create one reshipment per location chosen."""
     units = {i: min(q, summary.item(i).quantity_available_to_reship) for i, q in units.items()}
     units = {i: q for i, q in units.items() if q > 0}
@@ -73,7 +76,7 @@ def reship(model: Model, summary: OrderSummary, group_id: str, units: dict[str, 
             group_id,
             loc,
             {by_sku[sku]: q for sku, q in skus.items()},
-            "Lost",
+            reason,
             at=model.env.now,
             fulfillment_type=FULFILLMENT_TYPES[model.world.locations[loc].type],
         )
@@ -93,7 +96,7 @@ def refund_lost_units(model: Model, summary: OrderSummary, units: dict[str, int]
         summary,
         [ReturnLineInput(i, q, "Other") for i, q in units.items()],
         at=now,
-        description="Lost parcel refund",
+        description="Lost or damaged parcel refund",
     )
     model.record(events)
     items = [ReturnItemInput(ln.id, ln.quantity_expected, quantity_received=0) for ln in ro.lines]

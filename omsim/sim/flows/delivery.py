@@ -73,11 +73,11 @@ def invoice_capture_and_deliver(
     )
     hours = transit_hours(days, model.scenario.carrier.transit_sd_days, rng=model.streams.carriers)
     hours += _surge_hours(model, env.now)
-    lost = succeeds(
-        model.scenario.service.lost_parcels.probability.get(method, 0.0), rng=model.streams.carriers
-    )
+    incidents = model.scenario.service.lost_parcels
+    lost = succeeds(incidents.probability.get(method, 0.0), rng=model.streams.carriers)
+    damaged = succeeds(incidents.damaged_share, rng=model.streams.carriers)
     if lost:
-        yield from _lost(env, model, summary, fo, group.promised_delivery_at)
+        yield from _lost(env, model, summary, fo, group.promised_delivery_at, damaged)
         return
     yield env.timeout(hours)
     promised = group.promised_delivery_at
@@ -118,22 +118,28 @@ def _lost(
     summary: OrderSummary,
     fo: FulfillmentOrder,
     promised: float | None,
+    damaged: bool,
 ) -> Generator[Any, Any, None]:
-    """The parcel never arrives: the customer reports it after the promised date."""
+    """The parcel never arrives, or arrives damaged: the customer reports it after the promise."""
     report_days = model.scenario.service.lost_parcels.report_days_after_promise
     reported = (promised if promised is not None else env.now) + 24.0 * report_days
     yield env.timeout(max(0.0, reported - env.now))
     model.tracks[summary.id].parcels_out -= 1
-    model.note("Parcel Lost", _related(fo, summary), location_id=fo.fulfilled_from_location_id)
+    what = "damaged parcel" if damaged else "lost parcel"
+    model.note(
+        "Parcel Damaged" if damaged else "Parcel Lost",
+        _related(fo, summary),
+        location_id=fo.fulfilled_from_location_id,
+    )
     model.record(
         raise_process_exception(
             summary,
             category="Fulfillment",
             attached_to_id=fo.id,
-            message=f"Parcel of FulfillmentOrder {fo.id} lost in transit",
+            message=f"Parcel of FulfillmentOrder {fo.id}: {what} reported by the customer",
             at=env.now,
             severity="Low",
-            description="lost parcel",
+            description=what,
             location_id=fo.fulfilled_from_location_id,
         )
     )

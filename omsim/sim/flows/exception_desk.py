@@ -169,6 +169,7 @@ def _replace_or_refund(
 REMEDIES: dict[str, Remedy] = {
     "no route": _route_by_hand,
     "lost parcel": _replace_or_refund,
+    "damaged parcel": _replace_or_refund,
     "authorization expired": _collect_payment,
     "funds not covered": _collect_payment,
     "capture failed": _collect_payment,
