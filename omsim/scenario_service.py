@@ -136,8 +136,14 @@ class DeskSpec(Strict):
 
 
 class ServiceSpec(Strict):
-    """Service after the sale: customer and carrier behaviour, and the exception desk."""
+    """Service after the sale: customer and carrier behaviour, and the exception desk.
 
+    ``behaviour: false`` switches every customer and carrier behaviour off (cancellations,
+    returns, exchanges, lost and damaged parcels, appeasements, no-shows) while keeping their
+    settings; the desk still works the process exceptions operations raise.
+    """
+
+    behaviour: bool = True
     cancellations: CancellationSpec = CancellationSpec()
     returns: ReturnsSpec = ReturnsSpec()
     lost_parcels: LostParcelSpec = LostParcelSpec()
@@ -179,13 +185,7 @@ class FaultsSpec(Strict):
     store_closures: list[StoreClosureSpec] = []
 
 
-NO_SERVICE_BEHAVIOUR: dict[str, dict[str, object]] = {
-    "cancellations": {"probability": 0.0},
-    "returns": {"rate_by_category": {}, "default_rate": 0.0, "mismatch_probability": 0.0},
-    "lost_parcels": {"probability": {}},
-    "appeasements": {"contact_share": 0.0},
-    "pickup_no_shows": {"probability": 0.0},
-}
+NO_SERVICE_BEHAVIOUR: dict[str, object] = {"behaviour": False}
 """``service`` overrides that switch every customer and carrier behaviour off.
 
 For validation runs that isolate fulfilment (queueing checks) and for architects comparing

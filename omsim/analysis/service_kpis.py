@@ -139,41 +139,87 @@ def appeasement_kpis(tables: EventLogTables) -> dict[str, Any]:
 
 
 def exception_lifecycles(tables: EventLogTables) -> pd.DataFrame:
-    """One row per process exception: category, kind, location, raised and closed times (hours)."""
+    """One row per process exception: order, category, kind, location, raised and closed.
+
+    Times in hours; ``raised_event_id`` and ``closed_event_id`` keep the log's order for events
+    at the same instant.
+    """
     events, relations = tables.events, tables.event_objects
     pe = relations[relations["object_type"] == "ProcessException"][["event_id", "object_id"]]
-    joined = pe.merge(events[["event_id", "time_hours", "activity", "attributes"]], on="event_id")
+    columns = ["event_id", "time_hours", "activity", "attributes", "order_summary_id"]
+    joined = pe.merge(events[columns], on="event_id").sort_values("event_id", kind="stable")
     raised = joined[joined["activity"] == "Process Exception Raised"].drop_duplicates("object_id")
     attrs = _attrs(raised)
     closing = joined[
         joined["activity"].isin(["Process Exception Resolved", "Process Exception Ignored"])
-    ]
-    closed = closing.groupby("object_id")["time_hours"].min()
+    ].drop_duplicates("object_id")
+    closed = closing.set_index("object_id")
+    ids = raised["object_id"].astype(str)
     frame = pd.DataFrame(
         {
-            "process_exception_id": raised["object_id"].astype(str).to_numpy(),
+            "process_exception_id": ids.to_numpy(),
+            "order_summary_id": raised["order_summary_id"].astype(str).to_numpy(),
             "category": attrs.map(lambda a: a.get("category")).to_numpy(),
             "kind": attrs.map(lambda a: a.get("kind") or "").to_numpy(),
             "location_id": attrs.map(lambda a: a.get("location_id")).to_numpy(),
             "raised_hours": raised["time_hours"].to_numpy(),
+            "raised_event_id": raised["event_id"].to_numpy(),
         }
     )
-    frame["closed_hours"] = frame["process_exception_id"].map(closed).astype(float)
+    frame["closed_hours"] = ids.map(closed["time_hours"]).astype(float).to_numpy()
+    frame["closed_event_id"] = ids.map(closed["event_id"]).astype("Int64").to_numpy()
     frame["hours_to_resolve"] = frame["closed_hours"] - frame["raised_hours"]
     return frame
 
 
 def exception_backlog(tables: EventLogTables) -> pd.DataFrame:
-    """Active process exceptions over time: a step function (time_hours, backlog)."""
+    """Active process exceptions over time: a step function (time_hours, backlog).
+
+    Steps at the same instant follow the log's event order, so a close logged before a raise
+    never counts both at once.
+    """
     life = exception_lifecycles(tables)
+    done = life.dropna(subset=["closed_hours"])
     steps = pd.concat(
         [
-            pd.DataFrame({"time_hours": life["raised_hours"], "delta": 1}),
-            pd.DataFrame({"time_hours": life["closed_hours"].dropna(), "delta": -1}),
+            pd.DataFrame(
+                {
+                    "time_hours": life["raised_hours"],
+                    "event_id": life["raised_event_id"],
+                    "delta": 1,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "time_hours": done["closed_hours"],
+                    "event_id": done["closed_event_id"].astype("int64"),
+                    "delta": -1,
+                }
+            ),
         ]
-    ).sort_values("time_hours", kind="stable")
+    ).sort_values(["time_hours", "event_id"], kind="stable")
     steps["backlog"] = steps["delta"].cumsum()
     return steps[["time_hours", "backlog"]].reset_index(drop=True)
+
+
+def _exception_rates(tables: EventLogTables, life: pd.DataFrame) -> dict[str, Any]:
+    """Exceptions per managed Order Summary by category; per fulfillment order by location."""
+    created = _attrs(_of(tables, "Order Summary Created"))
+    managed = int(sum(a.get("life_cycle_type") == "MANAGED" for a in created))
+    by_category = {
+        str(c): _rate(group["order_summary_id"].nunique(), managed)
+        for c, group in life.groupby("category", sort=True)
+    }
+    fos = _of(tables, "Fulfillment Order Created")["location_id"].value_counts()
+    by_location = {
+        str(loc): _rate(n, int(fos.get(loc, 0)))
+        for loc, n in life["location_id"].dropna().value_counts().sort_index().items()
+    }
+    return {
+        "exception_rate": _rate(life["order_summary_id"].nunique(), managed),
+        "exception_rate_by_category": by_category,
+        "exceptions_per_fulfillment_order_by_location": by_location,
+    }
 
 
 def exception_kpis(tables: EventLogTables) -> dict[str, Any]:
@@ -198,12 +244,7 @@ def exception_kpis(tables: EventLogTables) -> dict[str, Any]:
         "process_exceptions_by_category": counts("category"),
         "process_exceptions_by_kind": counts("kind"),
         "process_exceptions_by_location": counts("location_id"),
-        "exception_rate": _rate(
-            tables.events[tables.events["activity"] == "Process Exception Raised"][
-                "order_summary_id"
-            ].nunique(),
-            _managed(tables),
-        ),
+        **_exception_rates(tables, life),
         "process_exceptions_open_at_end": int(life["closed_hours"].isna().sum()),
         "mean_hours_to_resolve": float(hours.mean()) if len(hours) else 0.0,
         "p90_hours_to_resolve": float(np.quantile(hours, 0.9)) if len(hours) else 0.0,

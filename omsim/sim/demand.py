@@ -109,6 +109,8 @@ def draft_order(
     review_hours = sample(capture.fraud_review_hours, customer) if reviewed else 0.0
     declined = bool(payments.random() < scenario.payments.decline_rate)
     behaviour = draw_behaviour(scenario, world.catalog, lines, customer)
+    if not scenario.service.behaviour:
+        behaviour = CustomerBehaviour()  # drawn anyway, so the streams stay aligned
     return OrderDraft(
         zone.id,
         channel,

@@ -72,6 +72,16 @@ class Site:
         wait = (cutoff - self.hour_of_day(t)) % 24.0
         return t + wait
 
+    def next_collection(self, t: float) -> float:
+        """When the carrier collects a parcel packed at ``t``: the next cut-off not in a stop."""
+        collect = self.next_carrier_pickup(t)
+        for _ in range(1000):
+            outage = self.outage_at(collect)
+            if outage is None or outage.mode != "stop":
+                return collect
+            collect = self.next_carrier_pickup(outage.end)
+        return math.inf
+
     def outage_at(self, t: float) -> Outage | None:
         for outage in self.outages:
             if outage.start <= t < outage.end:

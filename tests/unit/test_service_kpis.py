@@ -251,7 +251,12 @@ def test_exception_kpis_by_hand() -> None:
             "store rejection": 1,
         },
         "process_exceptions_by_location": {"RC-1": 1, "ST-a": 1},
-        "exception_rate": 2 / 4,  # OS-1 and OS-2, of four managed orders
+        # OS-1 and OS-2 of five managed Order Summaries (the exchange OS-6 counts: it can
+        # raise exceptions too)
+        "exception_rate": 2 / 5,
+        "exception_rate_by_category": {"Fulfillment": 1 / 5, "Payment": 1 / 5, "Returns": 1 / 5},
+        # no "Fulfillment Order Created" events in this log: no rate per fulfillment order
+        "exceptions_per_fulfillment_order_by_location": {"RC-1": 0.0, "ST-a": 0.0},
         "process_exceptions_open_at_end": 1,
         "mean_hours_to_resolve": 3.0,
         "p90_hours_to_resolve": pytest.approx(3.8),

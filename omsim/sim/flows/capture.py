@@ -29,9 +29,15 @@ def capture_order(
 ) -> Generator[Any, Any, None]:
     """Checkout: a declined card or missing stock ends it; otherwise the order is captured."""
     yield env.timeout(0)
-    if draft.declined:
+    gateway_down = model.gateway_up_at(env.now) > env.now
+    if draft.declined or gateway_down:
         model.counters.declined += 1
-        model.note("Checkout Declined", channel=draft.channel, amount_cents=draft.merchandise_cents)
+        model.note(
+            "Checkout Declined",
+            channel=draft.channel,
+            amount_cents=draft.merchandise_cents,
+            reason="gateway unavailable" if gateway_down else "declined",
+        )
         return
     reserved = reserve_stock(model, draft)
     if reserved is None:
@@ -68,6 +74,10 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
     if not draft.managed:
         return draft
     inventory = model.inventory
+    if draft.delivery_method == "Pickup" and model.is_closed(
+        draft.pickup_location_id or "", model.env.now
+    ):
+        draft = draft.as_shipped()  # the storefront does not offer a closed store
     if draft.delivery_method == "Pickup":
         try:
             inventory.create_reservation(draft.pickup_location_id, draft.units)  # type: ignore[arg-type]

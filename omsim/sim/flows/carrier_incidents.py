@@ -63,7 +63,9 @@ def reship(
     group = summary.delivery_group(group_id)
     result = model.strategy(
         routing_request(model, group, lines),
-        model.inventory.availability(eligible_locations(model, set()), lines),
+        model.inventory.availability(
+            eligible_locations(model, model.tracks[summary.id].excluded_locations), lines
+        ),
         model.world.matrix,
         model.routing_options,
     )

@@ -76,7 +76,7 @@ def invoice_capture_and_deliver(
     incidents = model.scenario.service.lost_parcels
     lost = succeeds(incidents.probability.get(method, 0.0), rng=model.streams.carriers)
     damaged = succeeds(incidents.damaged_share, rng=model.streams.carriers)
-    if lost:
+    if lost and model.scenario.service.behaviour:
         yield from _lost(env, model, summary, fo, group.promised_delivery_at, damaged)
         return
     yield env.timeout(hours)
@@ -157,6 +157,8 @@ def await_pickup(
         _no_show(model, summary, fo)
         return
     yield env.timeout(track.draft.pickup_delay_hours)
+    site = model.sites[fo.fulfilled_from_location_id]
+    yield env.timeout(site.ready_at(env.now) - env.now)  # customers come when the store is open
     ship(model, summary, fo)
     invoice_and_capture(model, summary, fo)
     track.parcels_out -= 1

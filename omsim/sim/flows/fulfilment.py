@@ -53,7 +53,7 @@ def fulfil_at_location(
     if fo.type == "In Store Pickup":
         model.trigger("ready_for_pickup", fo)
         return
-    yield env.timeout(site.next_carrier_pickup(env.now) - env.now)
+    yield env.timeout(site.next_collection(env.now) - env.now)
     ship(model, summary, fo)
     model.trigger("fulfillment_order_fulfilled", fo)
 
@@ -82,6 +82,17 @@ def _reject(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
         model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
         _write_off(model, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock")
         model.record(submit_cancel(summary, units, at=model.env.now, reason=reason))
+        return
+    if fo.is_reship:
+        # a replacement the location cannot fill: send it from elsewhere, else refund it
+        from omsim.sim.flows.carrier_incidents import refund_lost_units, reship
+
+        model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
+        _write_off(model, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock")
+        model.tracks[summary.id].excluded_locations.add(fo.fulfilled_from_location_id)
+        group = fo.order_delivery_group_summary_id
+        if not reship(model, summary, group, units, fo.lines[0].reship_reason or "Lost"):
+            refund_lost_units(model, summary, units)
         return
     _return_stock(
         model, summary.id, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock"
