@@ -47,7 +47,7 @@ from omsim.domain.orders import Order, OrderDeliveryGroup, OrderItem
 from omsim.domain.payments import OrderPaymentSummary, Payment, PaymentAuthorization, Refund
 from omsim.domain.picklists import ItemStatus, ItemType, LifeCycleType, SourceProcess
 from omsim.domain.process_exceptions import ProcessException
-from omsim.domain.refunds import ensure_refunds, total_excess_funds_cents
+from omsim.domain.refunds import apply_credit_memo, ensure_refunds, total_excess_funds_cents
 from omsim.domain.return_orders import ReturnOrder, ReturnOrderLineItem
 from omsim.domain.returns import (
     ReturnItemInput,
@@ -97,6 +97,7 @@ __all__ = [
     "ReturnOrderLineItem",
     "SourceProcess",
     "adjust",
+    "apply_credit_memo",
     "authorize_payment",
     "cancel_fulfillment_order_lines",
     "capture_authorized_funds",

@@ -124,6 +124,10 @@ def shipping_reduction(
 ) -> list[LineDelta]:
     """Prorate each touched delivery group's charge by the product value removed.
 
+    A cancel is a pre-fulfillment change: it leaves a charge that has already shipped (and been
+    invoiced) alone. Simplification (UNCONFIRMED how Salesforce books it): no post-fulfillment
+    shipping refund for units canceled after the charge shipped.
+
     The reference's ``shippingReductionFlag``: the charge drops by its price times removed product
     price over the group's product price before the change. When a change cancels every
     remaining product unit of a group before allocation, the charge line is canceled too (its
@@ -146,6 +150,8 @@ def shipping_reduction(
         for charge in (i for i in lines if i.type is ItemType.DELIVERY_CHARGE):
             if charge.total_price_cents == 0 or before <= 0:
                 continue
+            if cancel and charge.quantity_fulfilled:
+                continue  # already shipped and invoiced: a cancel (pre-fulfillment) cannot cut it
             if (
                 units_left == 0
                 and cancel

@@ -31,6 +31,38 @@ def total_excess_funds_cents(summary: OrderSummary) -> int:
     return max(0, paid - summary.grand_total_amount_cents - owed_back - reserved)
 
 
+def apply_credit_memo(
+    summary: OrderSummary, credit_memo_id: str, invoice_ids: Sequence[str], *, at: float
+) -> list[DomainEvent]:
+    """Apply a credit memo's balance to open invoices (what ``ensureRefunds`` nets first).
+
+    Used when money is owed both ways on one order, e.g. a credit granted while a capture was
+    still pending: the credit pays the invoice instead of a refund.
+    """
+    require_managed(summary, "apply credit memo")
+    memo = summary.credit_memo(credit_memo_id)
+    left = memo.balance_cents
+    if left <= 0:
+        raise ActionRejected(f"CreditMemo {memo.id}: nothing to apply, Balance is {left}")
+    cs = ChangeSet()
+    cs.involve(summary, "order summary")
+    applied = 0
+    for inv_id in invoice_ids:
+        invoice = summary.invoice(inv_id)
+        amount = min(left, invoice.balance_cents)
+        if amount <= 0:
+            continue
+        cs.add(memo, "balance_cents", -amount)
+        cs.add(memo, "applied_to_invoices_cents", amount)
+        cs.add(invoice, "balance_cents", -amount)
+        cs.add(invoice, "net_credits_applied_cents", amount)
+        left -= amount
+        applied += amount
+    if not applied:
+        return []
+    return [cs.event("Credit Memo Applied", at, amount_cents=applied)]
+
+
 def _choose(amounts: list[int], need: int) -> list[int]:
     """Indices to draw from: exact match, else the smallest covering, else largest first."""
     for i, amount in enumerate(amounts):

@@ -17,11 +17,14 @@ import simpy
 from omsim.domain import (
     OrderSummary,
     ProcessException,
+    apply_credit_memo,
     authorize_payment,
     ensure_funds,
+    ensure_refunds,
     ignore_process_exception,
     resolve_process_exception,
     submit_cancel,
+    total_excess_funds_cents,
     triage_process_exception,
 )
 from omsim.network.routing.plan import NoRoute
@@ -65,8 +68,12 @@ def release_gates(model: Model, summary: OrderSummary) -> None:
 
     track = model.tracks[summary.id]
     waiting, track.uncaptured_invoices = track.uncaptured_invoices, []
+    if waiting:
+        settle_credit(model, summary)
     for invoice_id in waiting:
-        capture(model, summary, summary.invoice(invoice_id))
+        invoice = summary.invoice(invoice_id)
+        if invoice.balance_cents:
+            capture(model, summary, invoice)
     if track.waiting_for_desk:
         track.waiting_for_desk = False
         enqueue(model, summary)
@@ -120,6 +127,7 @@ def _collect_payment(
     False (Ignored, written off) when the customer's card cannot be authorized again.
     """
     yield env.timeout(model.gateway_up_at(env.now) - env.now)
+    settle_credit(model, summary)  # credit owed to the customer pays the invoice first
     track = model.tracks[summary.id]
     invoices = [summary.invoice(i) for i in dict.fromkeys(track.uncaptured_invoices)]
     if pe.attached_to_id.startswith("INV-") and all(i.id != pe.attached_to_id for i in invoices):
@@ -166,7 +174,40 @@ def _replace_or_refund(
     return (yield from replace_or_refund(env, model, summary, pe))
 
 
+def _settle_credit(
+    env: simpy.Environment, model: Model, summary: OrderSummary, pe: ProcessException
+) -> Generator[Any, Any, bool]:
+    """A refund that failed: net open credit against open invoices, refund what is refundable.
+
+    False (Ignored) when captured funds still cannot cover the credit: it stays open on the
+    order, owed to the customer.
+    """
+    yield env.timeout(model.gateway_up_at(env.now) - env.now)
+    now = env.now
+    settle_credit(model, summary)
+    owed = sum(m.balance_cents for m in summary.credit_memos)
+    refundable = sum(p.available_to_refund_cents for p in summary.payment_summaries)
+    if owed > refundable:
+        return False
+    for memo in summary.credit_memos:
+        if memo.balance_cents:
+            model.record(ensure_refunds(summary, at=now, credit_memo_id=memo.id))
+    excess = total_excess_funds_cents(summary)
+    if excess:
+        model.record(ensure_refunds(summary, at=now, excess_funds_cents=excess))
+    return True
+
+
+def settle_credit(model: Model, summary: OrderSummary) -> None:
+    """Apply open credit memos to open invoices of the same order."""
+    for memo in summary.credit_memos:
+        open_invoices = [i.id for i in summary.invoices if i.balance_cents]
+        if memo.balance_cents and open_invoices:
+            model.record(apply_credit_memo(summary, memo.id, open_invoices, at=model.env.now))
+
+
 REMEDIES: dict[str, Remedy] = {
+    "refund failed": _settle_credit,
     "no route": _route_by_hand,
     "lost parcel": _replace_or_refund,
     "damaged parcel": _replace_or_refund,
