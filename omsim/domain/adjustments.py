@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from omsim.domain import bookkeeping
-from omsim.domain.bookkeeping import LineDelta, apply_change_order
+from omsim.domain.bookkeeping import LineDelta, apply_change_order, billing_pools
 from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.funds import create_credit_memo
 from omsim.domain.guardrails import require_choice, require_managed, require_positive
+from omsim.domain.money import prorate
 from omsim.domain.picklists import ChangeType, FulfillmentPhase, ItemType
 from omsim.domain.refunds import ensure_refunds, total_excess_funds_cents
 from omsim.domain.summary import OrderItemSummary, OrderSummary
@@ -57,7 +58,9 @@ def adjust(
 
     ``reason`` is free text such as ``Discount`` or ``Appeasement``. ``phases`` limits the
     discount to some quantity groups (an appeasement for delivered items passes
-    ``(FulfillmentPhase.POST,)``). A discount may not take a line's price below zero.
+    ``(FulfillmentPhase.POST,)``). A discount may not exceed the value of the units it applies to:
+    unshipped units are valued at what is still to bill, shipped ones at what was billed for them
+    (post-fulfillment discounts need the units invoiced). Its tax is the pool's tax on it.
     """
     require_managed(summary, "adjust")
     require_choice(
@@ -82,19 +85,35 @@ def adjust(
         units = sum(groups.values())
         if units == 0:
             raise ActionRejected(f"OrderItemSummary {item.id}: no units left to adjust")
-        if per_unit * units > item.total_price_cents:
-            raise ActionRejected(
-                f"OrderItemSummary {item.id}: cannot discount {per_unit * units} "
-                f"({per_unit} x {units} units), TotalPrice is {item.total_price_cents}"
-            )
+        unbilled, billed = billing_pools(summary, item)
+        unshipped = groups.get(FulfillmentPhase.PRE, 0) + groups.get(FulfillmentPhase.IN, 0)
+        for pool, n in ((unbilled, unshipped), (billed, groups.get(FulfillmentPhase.POST, 0))):
+            value = pool.share(n)[0]
+            if per_unit * n > value:
+                raise ActionRejected(
+                    f"OrderItemSummary {item.id}: cannot discount {per_unit * n} "
+                    f"({per_unit} x {n} units), the value of those units is {value}"
+                )
         kind = (
             ChangeType.PRODUCT_ADJUSTMENT
             if item.type is ItemType.PRODUCT
             else ChangeType.DELIVERY_CHARGE_ADJUSTMENT
         )
+        # the unshipped units' tax comes off once for both groups, so rounding cannot overshoot
+        unshipped_tax = unbilled.tax_of(per_unit * unshipped)
+        pre_tax = (
+            prorate(unshipped_tax, groups.get(FulfillmentPhase.PRE, 0), unshipped)
+            if unshipped
+            else 0
+        )
+        taxes = {
+            FulfillmentPhase.PRE: pre_tax,
+            FulfillmentPhase.IN: unshipped_tax - pre_tax,
+            FulfillmentPhase.POST: billed.tax_of(per_unit * groups.get(FulfillmentPhase.POST, 0)),
+        }
         for phase, n in groups.items():
             if n:
-                by_phase[phase].append(LineDelta(item, kind, 0, 0, -per_unit * n))
+                by_phase[phase].append(LineDelta(item, kind, 0, 0, -per_unit * n, -taxes[phase]))
     cs = ChangeSet()
     cs.involve(summary, "order summary")
     change_orders = {

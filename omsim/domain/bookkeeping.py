@@ -8,9 +8,10 @@ quantities or change orders change. Actions call these helpers after mutating re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from omsim.domain.events import ChangeSet
-from omsim.domain.money import prorate, tax_cents
+from omsim.domain.money import prorate, round_half_even
 from omsim.domain.orders import Order, OrderItem
 from omsim.domain.picklists import ChangeType, FulfillmentPhase, ItemType
 from omsim.domain.summary import OrderItemSummary, OrderItemSummaryChange, OrderSummary
@@ -89,8 +90,9 @@ def refresh(cs: ChangeSet, summary: OrderSummary) -> None:
 class LineDelta:
     """A change to one line's money (and, for cancels and returns, its unit count).
 
-    ``quantity`` is negative for units removed; ``line_amount_cents`` and ``adjustment_cents`` are
-    deltas; the tax delta is derived so that the line's tax stays the half-even tax of its price.
+    ``quantity`` is negative for units removed; the amounts are deltas, tax included: a change
+    order item carries its own tax, as in Salesforce, so the line's tax is the original's plus
+    every change's (not re-rounded from the new price).
     """
 
     item: OrderItemSummary
@@ -98,25 +100,87 @@ class LineDelta:
     quantity: int
     line_amount_cents: int
     adjustment_cents: int
+    tax_delta_cents: int
 
     def tax_cents(self) -> int:
-        """Tax delta keeping the line's tax the half-even tax of its new ``TotalPrice``."""
-        new_price = self.item.total_price_cents + self.line_amount_cents + self.adjustment_cents
-        return tax_cents(new_price, self.item.tax_rate) - self.item.total_tax_amount_cents
+        return self.tax_delta_cents
 
     def grand_total_cents(self) -> int:
         """The delta's effect on ``GrandTotalAmount`` (negative when the buyer owes less)."""
-        return self.line_amount_cents + self.adjustment_cents + self.tax_cents()
+        return self.line_amount_cents + self.adjustment_cents + self.tax_delta_cents
 
 
-def removal_delta(item: OrderItemSummary, units: int, change_type: ChangeType) -> LineDelta:
-    """Money removed with ``units`` of a line: their price and their pro-rata adjustments.
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """Units of one line and the money (pre-tax and tax, cents) that goes with them."""
 
-    Simplification: adjustments are spread evenly over the line's current units (``Quantity``),
-    whichever fulfillment phase they were given in; removing the last unit removes them all.
+    units: int
+    amount_cents: int
+    tax_cents: int
+
+    def share(self, units: int) -> tuple[int, int]:
+        """(pre-tax, tax) of ``units`` of the pool, exact when taking them all."""
+        if units <= 0 or self.units <= 0:
+            return 0, 0
+        return prorate(self.amount_cents, units, self.units), prorate(
+            self.tax_cents, units, self.units
+        )
+
+    def tax_of(self, amount_cents: int) -> int:
+        """The pool's tax on ``amount_cents`` of its value (proportional, half-even)."""
+        if self.amount_cents <= 0:
+            return 0
+        return round_half_even(Fraction(self.tax_cents * amount_cents, self.amount_cents))
+
+
+def billing_pools(summary: OrderSummary, item: OrderItemSummary) -> tuple[Pool, Pool]:
+    """(unbilled, billed) money of a line.
+
+    Unbilled: units not yet invoiced and the line value not yet billed. Billed: invoiced units
+    not returned and what invoices billed net of credit memos. Invoices draw from the first,
+    cancels remove from the first, returns from the second; together they hold the line's whole
+    ``TotalPrice`` and tax, so the books balance to the cent when everything is billed.
     """
-    share = prorate(item.total_adjustment_amount_cents, units, item.quantity)
-    return LineDelta(item, change_type, -units, -units * item.unit_price_cents, -share)
+    inv_units = inv_amount = inv_tax = credit_amount = credit_tax = 0
+    for doc in summary.invoices:
+        for line in doc.lines:
+            if line.order_item_summary_id == item.id:
+                inv_units += line.quantity
+                inv_amount += line.amount_cents
+                inv_tax += line.tax_cents
+    for memo in summary.credit_memos:
+        for line in memo.lines:
+            if line.order_item_summary_id == item.id:
+                credit_amount += line.amount_cents
+                credit_tax += line.tax_cents
+    billed = Pool(
+        inv_units - item.quantity_returned, inv_amount - credit_amount, inv_tax - credit_tax
+    )
+    unbilled = Pool(
+        item.quantity_net_ordered - inv_units,
+        item.total_price_cents - billed.amount_cents,
+        item.total_tax_amount_cents - billed.tax_cents,
+    )
+    return unbilled, billed
+
+
+def removal_delta(
+    summary: OrderSummary, item: OrderItemSummary, units: int, change_type: ChangeType
+) -> LineDelta:
+    """Money removed with ``units`` of a line: a cancel takes unbilled units' share of what is
+    still to bill; a return takes billed units' share of what was billed (net of credits), and
+    units fulfilled but not yet invoiced from what is still to bill.
+    """
+    unbilled, billed = billing_pools(summary, item)
+    if change_type is ChangeType.RETURN:
+        from_billed = min(units, max(0, billed.units))
+        amount, tax = billed.share(from_billed)
+        more_amount, more_tax = unbilled.share(units - from_billed)
+        amount, tax = amount + more_amount, tax + more_tax
+    else:
+        amount, tax = unbilled.share(units)
+    line = units * item.unit_price_cents
+    return LineDelta(item, change_type, -units, -line, line - amount, -tax)
 
 
 def shipping_reduction(
@@ -124,14 +188,13 @@ def shipping_reduction(
 ) -> list[LineDelta]:
     """Prorate each touched delivery group's charge by the product value removed.
 
-    A cancel is a pre-fulfillment change: it leaves a charge that has already shipped (and been
-    invoiced) alone. Simplification (UNCONFIRMED how Salesforce books it): no post-fulfillment
-    shipping refund for units canceled after the charge shipped.
+    The reference's ``shippingReductionFlag``: the charge drops by its value times removed product
+    price over the group's product price before the change; removing a group's last units
+    removes the whole charge (canceling its unit when it was never allocated).
 
-    The reference's ``shippingReductionFlag``: the charge drops by its price times removed product
-    price over the group's product price before the change. When a change cancels every
-    remaining product unit of a group before allocation, the charge line is canceled too (its
-    unit moves to QuantityCanceled); otherwise the reduction is a DeliveryChargeAdjustment.
+    A cancel (a pre-fulfillment change) reduces only a charge not yet shipped, from what is still
+    to bill; a return (post-fulfillment, credited) only a charge already invoiced, from what was
+    billed. Simplification (UNCONFIRMED how Salesforce books the other cases): no reduction then.
     """
     deltas: list[LineDelta] = []
     groups = {d.item.order_delivery_group_summary_id for d in removals}
@@ -148,24 +211,30 @@ def shipping_reduction(
             d.quantity for d in removals if d.item.order_delivery_group_summary_id == group_id
         )
         for charge in (i for i in lines if i.type is ItemType.DELIVERY_CHARGE):
-            if charge.total_price_cents == 0 or before <= 0:
+            unbilled, billed = billing_pools(summary, charge)
+            if cancel and (charge.quantity_fulfilled or unbilled.units <= 0):
                 continue
-            if cancel and charge.quantity_fulfilled:
-                continue  # already shipped and invoiced: a cancel (pre-fulfillment) cannot cut it
+            if not cancel and (unbilled.units > 0 or billed.units <= 0):
+                continue
+            pool = unbilled if cancel else billed
+            if pool.amount_cents <= 0 or before <= 0:
+                continue
             if (
                 units_left == 0
                 and cancel
                 and charge.quantity_available_to_cancel == charge.quantity
             ):
-                deltas.append(removal_delta(charge, charge.quantity, ChangeType.CANCEL))
+                deltas.append(removal_delta(summary, charge, charge.quantity, ChangeType.CANCEL))
                 continue
-            cut = (
-                charge.total_price_cents
-                if units_left == 0
-                else prorate(charge.total_price_cents, removed, before)
-            )
+            if units_left == 0:
+                cut, tax = pool.amount_cents, pool.tax_cents
+            else:
+                cut = prorate(pool.amount_cents, removed, before)
+                tax = pool.tax_of(cut)
             if cut:
-                deltas.append(LineDelta(charge, ChangeType.DELIVERY_CHARGE_ADJUSTMENT, 0, 0, -cut))
+                deltas.append(
+                    LineDelta(charge, ChangeType.DELIVERY_CHARGE_ADJUSTMENT, 0, 0, -cut, -tax)
+                )
     return deltas
 
 
@@ -189,7 +258,7 @@ def apply_change_order(
     items: list[OrderItem] = []
     for d in deltas:
         item = d.item
-        tax_delta = d.tax_cents()
+        tax_delta = d.tax_delta_cents
         change_item = OrderItem(
             id=ids.next("OrderItem"),
             order_id=order_id,
@@ -206,6 +275,7 @@ def apply_change_order(
             change_type=d.change_type,
         )
         items.append(change_item)
+        cs.created(change_item, "change order item")
         cs.add(item, "total_line_amount_cents", d.line_amount_cents)
         cs.add(item, "total_adjustment_amount_cents", d.adjustment_cents)
         cs.add(item, "total_tax_amount_cents", tax_delta)

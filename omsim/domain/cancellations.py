@@ -44,7 +44,9 @@ def submit_cancel(
         require_within(
             item.id, "cancel", units, item.quantity_available_to_cancel, "QuantityAvailableToCancel"
         )
-    deltas = [removal_delta(summary.item(i), u, ChangeType.CANCEL) for i, u in wanted.items()]
+    deltas = [
+        removal_delta(summary, summary.item(i), u, ChangeType.CANCEL) for i, u in wanted.items()
+    ]
     if shipping_reduction_flag:
         deltas += shipping_reduction(summary, deltas, cancel=True)
     cs = ChangeSet()

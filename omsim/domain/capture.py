@@ -109,7 +109,7 @@ def create_order(
                 line.sku,
                 line.quantity,
                 line.unit_price_cents,
-                as_rate(line.tax_rate),
+                _rate(line.tax_rate, f"order line {line.sku}"),
             )
         )
     for g in delivery_groups:
@@ -123,7 +123,7 @@ def create_order(
                     "DELIVERY",
                     1,
                     g.delivery_charge_cents,
-                    as_rate(g.charge_tax_rate),
+                    _rate(g.charge_tax_rate, f"delivery group {g.key}"),
                 )
             )
     return Order(
@@ -135,6 +135,13 @@ def create_order(
         items=tuple(items),
         delivery_groups=tuple(groups.values()),
     )
+
+
+def _rate(value: Decimal | str | float, where: str) -> Decimal:
+    try:
+        return as_rate(value)
+    except ValueError as error:
+        raise ActionRejected(f"{where}: {error}") from None
 
 
 def _item(
@@ -202,7 +209,11 @@ def create_order_summary(
     )
     require_choice(status, summary.status_picklist, "Status", f"OrderSummary {summary.id}")
     cs = ChangeSet()
-    cs.involve(order, "original order")
+    cs.created(order, "original order")  # activated by the storefront just before
+    for original_group in order.delivery_groups:
+        cs.created(original_group, "original delivery group")
+    for line in order.items:
+        cs.created(line, "original order item")
     cs.created(summary)
     group_ids: dict[str, str] = {}
     for g in order.delivery_groups:

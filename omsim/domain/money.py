@@ -54,7 +54,10 @@ def as_rate(value: Decimal | str | float | int) -> Decimal:
     >>> as_rate("0.0825"), as_rate(0.1)
     (Decimal('0.0825'), Decimal('0.1'))
     """
-    rate = value if isinstance(value, Decimal) else Decimal(str(value))
-    if rate < 0 or rate >= 1:
+    try:
+        rate = value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError:  # decimal.InvalidOperation for text that is not a number
+        raise ValueError(f"tax rate must be a decimal number in [0, 1), got {value!r}") from None
+    if not rate.is_finite() or rate < 0 or rate >= 1:
         raise ValueError(f"tax rate must be in [0, 1), got {value!r}")
     return rate

@@ -148,7 +148,15 @@ def ensure_refunds(
     for _, payment, amount in plan_excess:
         refundable[payment.id] -= amount
     exchange_pools = [ops for ops in card if ops.reserved_balance_cents > 0]
-    plan_exchange = _plan(exchange_pools, refundable, exchange_credit_cents)
+    exchange_room = {}  # each card gives up at most what it reserved for the exchange
+    for ops in exchange_pools:
+        left = ops.reserved_balance_cents
+        for p in ops.payments:
+            exchange_room[p.id] = min(refundable[p.id], left)
+            left -= exchange_room[p.id]
+    plan_exchange = _plan(exchange_pools, exchange_room, exchange_credit_cents)
+    for _, payment, amount in plan_exchange:
+        refundable[payment.id] -= amount
     plan_memo = _plan(card, refundable, memo_left - exchange_credit_cents)
     planned = sum(a for plan in (plan_excess, plan_exchange, plan_memo) for *_, a in plan)
     if planned < excess_funds_cents + memo_left:

@@ -71,7 +71,9 @@ class ReturnItemInput:
 def _return_deltas(
     summary: OrderSummary, units: Mapping[str, int], shipping: bool
 ) -> list[LineDelta]:
-    deltas = [removal_delta(summary.item(i), u, ChangeType.RETURN) for i, u in units.items()]
+    deltas = [
+        removal_delta(summary, summary.item(i), u, ChangeType.RETURN) for i, u in units.items()
+    ]
     return deltas + (shipping_reduction(summary, deltas, cancel=False) if shipping else [])
 
 
@@ -218,7 +220,10 @@ def return_items(
             returned[item_id] = returned.get(item_id, 0) + it.quantity_returned
     deltas = _return_deltas(summary, returned, shipping_reduction_flag) if returned else []
     credit = -sum(d.grand_total_cents() for d in deltas)
-    rate = as_rate(fee_tax_rate)
+    try:
+        rate = as_rate(fee_tax_rate)
+    except ValueError as error:
+        raise ActionRejected(f"ReturnOrder {ro.id}: return fee {error}") from None
     fee_total = return_fee_cents + tax_cents(return_fee_cents, rate)
     if return_fee_cents < 0 or (return_fee_cents and fee_total > credit):
         raise ActionRejected(
@@ -244,8 +249,8 @@ def return_items(
             "Return Order Items Returned", at, units=sum(returned.values()), amount_cents=credit
         )
     ]
-    if change_order is None:
-        return events
+    if change_order is None or credit <= 0:
+        return events  # nothing returned, or units worth nothing (fully discounted): no credit
     memo, memo_events = create_credit_memo(summary, [change_order.id], at=at)
     events += memo_events
     fee_invoices: list[str] = []
@@ -324,7 +329,7 @@ def _charge_fee(
     change_order = apply_change_order(
         cs,
         summary,
-        [LineDelta(fee, ChangeType.ADD, 1, fee_cents, 0)],
+        [LineDelta(fee, ChangeType.ADD, 1, fee_cents, 0, tax_cents(fee_cents, rate))],
         phase=FulfillmentPhase.POST,
         reason="Return Fee",
         at=at,

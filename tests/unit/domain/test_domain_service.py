@@ -148,7 +148,8 @@ def test_adjust_guardrails(make_summary, snapshot) -> None:
     ):
         adjust(summary, {a.id: 100}, at=2.0)
     with pytest.raises(
-        ActionRejected, match=r"cannot discount 2002 \(1001 x 2 units\), TotalPrice is 2000"
+        ActionRejected,
+        match=r"cannot discount 2002 \(1001 x 2 units\), the value of those units is 2000",
     ):
         adjust(summary, {a.id: 1001}, at=2.0, allocated_items_change_order_type="InFulfillment")
     with pytest.raises(
