@@ -136,3 +136,16 @@ def test_cli_reports_a_bad_scenario(tmp_path, capsys) -> None:
         and "demand.orders_per_dya" in err
         and "did you mean 'orders_per_day'" in err
     )
+
+
+def test_a_run_that_breaks_its_accounting_fails_loudly_naming_the_order(tutorial) -> None:
+    from omsim.sim.run import RunIntegrityError, account
+
+    broken = run(tutorial, seed=11)
+    summary = broken.summaries[0]
+    summary.items[0].quantity_fulfilled += 5  # a lost unit: more fulfilled than allocated
+    with pytest.raises(RunIntegrityError, match=f"OrderSummary {summary.id}"):
+        account(broken)
+    broken.counters.arrivals += 1  # a checkout that became nothing
+    with pytest.raises(RunIntegrityError, match="checkouts but"):
+        account(broken)

@@ -179,3 +179,42 @@ def test_refunds_pick_exact_then_smallest_covering_then_largest_first(make_summa
     assert _choose([500, 300, 800], 300) == [1]  # exact match
     assert _choose([500, 900, 800], 600) == [2]  # smallest that covers
     assert _choose([200, 500, 300], 900) == [1, 2, 0]  # several, largest first
+
+
+def test_apply_credit_memo_pays_an_open_invoice(make_summary) -> None:
+    from omsim.domain import adjust, apply_credit_memo
+
+    summary = make_summary([("A", 2, 1000)], authorize=False)
+    _, invoice, _ = fulfilled_invoice(summary)  # nothing authorized: the invoice stays open
+    adjust(summary, {summary.items[0].id: 100}, at=3.0, reason="Appeasement")
+    memo = summary.credit_memos[0]
+    assert memo.balance_cents == 200  # the refund failed: nothing was captured
+    assert summary.process_exceptions[-1].description == "refund failed"
+    events = apply_credit_memo(summary, memo.id, [invoice.id], at=4.0)
+    assert [e.activity for e in events] == ["Credit Memo Applied"]
+    assert (memo.balance_cents, invoice.balance_cents) == (0, 1800)
+    assert invoice.net_credits_applied_cents == 200
+    with pytest.raises(ActionRejected, match="nothing to apply, Balance is 0"):
+        apply_credit_memo(summary, memo.id, [invoice.id], at=5.0)
+    check_invariants(summary)
+
+
+def test_billing_pools_split_a_line_into_unbilled_and_billed(make_summary) -> None:
+    """3 x 3.33 at 10%: tax 1.00. Invoice one unit (3.33 + 0.33), cancel one: the canceled unit
+    takes its share of what is still to bill (3.33 + 0.34 of 6.66 + 0.67), not a re-rounded tax,
+    so billing the last unit bills exactly what is left."""
+    from omsim.domain.bookkeeping import billing_pools
+
+    summary = make_summary([("A", 3, 333)], tax="0.1")
+    item = summary.items[0]
+    fulfilled_invoice(summary, {"A": 1})
+    unbilled, billed = billing_pools(summary, item)
+    assert (unbilled.units, unbilled.amount_cents, unbilled.tax_cents) == (2, 666, 67)
+    assert (billed.units, billed.amount_cents, billed.tax_cents) == (1, 333, 33)
+    submit_cancel(summary, {item.id: 1}, at=3.0)
+    assert item.total_tax_amount_cents == 100 - 34  # 0.67 / 2 -> 0.34 (half-even)
+    _, last, _ = fulfilled_invoice(summary, {"A": 1})
+    assert (last.total_amount_cents, last.total_tax_amount_cents) == (333, 33)
+    unbilled, _ = billing_pools(summary, item)
+    assert (unbilled.units, unbilled.amount_cents, unbilled.tax_cents) == (0, 0, 0)
+    check_invariants(summary)

@@ -20,7 +20,7 @@ from omsim.domain import (
     return_items,
     submit_cancel,
 )
-from omsim.domain.picklists import LifeCycleType
+from omsim.domain.picklists import FulfillmentPhase, LifeCycleType
 
 
 def ship(summary, units, at=2.0):
@@ -314,3 +314,46 @@ def test_exchange_guardrails(make_summary) -> None:
         exchange(summary, [ReturnLineInput(a.id, 1)], [OrderLineInput("X", 1, 1)], at=1.0)
     with pytest.raises(ActionRejected, match="needs returned and new lines"):
         exchange(summary, [], [OrderLineInput("X", 1, 1)], at=1.0)
+
+
+def test_a_return_of_units_worth_nothing_credits_nothing(make_summary) -> None:
+    summary = make_summary([("A", 1, 500)])
+    a = summary.items[0]
+    adjust(summary, {a.id: 500}, at=0.5)  # 100 % off before shipping
+    group = summary.delivery_groups[0].id
+    (fo,), _ = create_fulfillment_orders(summary, group, {"W1": {a.id: 1}}, at=1.0)
+    fulfil_fulfillment_order(summary, fo.id, at=2.0)
+    invoice, _ = create_invoice(summary, fo.id, at=2.0)
+    assert invoice.balance_cents == 0  # nothing to pay, so nothing to capture
+    ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 1)], at=3.0)
+    events = return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=4.0)
+    assert [e.activity for e in events] == ["Return Order Items Returned"]
+    assert (a.quantity_returned, ro.status, summary.credit_memos) == (1, "Closed", [])
+    check_invariants(summary)
+
+
+def test_a_discount_cannot_exceed_the_value_of_the_units_it_applies_to(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    adjust(summary, {a.id: 900}, at=3.0, phases=(FulfillmentPhase.POST,))
+    with pytest.raises(
+        ActionRejected,
+        match=r"cannot discount 101 \(101 x 1 units\), the value of those units is 100",
+    ):
+        adjust(summary, {a.id: 101}, at=4.0, phases=(FulfillmentPhase.POST,))
+    adjust(summary, {a.id: 1000}, at=4.0, phases=(FulfillmentPhase.PRE,))  # the unshipped unit
+    check_invariants(summary)
+
+
+@pytest.mark.parametrize("rate", ["abc", "1.5", "-0.1", "nan"])
+def test_bad_tax_rates_are_rejected_naming_the_line(rate) -> None:
+    from omsim.domain import DeliveryGroupInput, IdFactory, create_order
+
+    with pytest.raises(ActionRejected, match="order line A: tax rate must be"):
+        create_order(
+            IdFactory(),
+            lines=[OrderLineInput("A", 1, 100, rate)],
+            delivery_groups=[DeliveryGroupInput("default")],
+            at=0.0,
+        )
