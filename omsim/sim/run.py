@@ -130,7 +130,7 @@ def account(result: RunResult) -> None:
         state = result.order_states.get(summary.id)
         if state not in FINAL_STATES + OPEN_STATES:
             problems.append(f"OrderSummary {summary.id}: no final or open state ({state!r})")
-        problems += invariant_violations(summary)
+        problems += [f"OrderSummary {summary.id}: {p}" for p in invariant_violations(summary)]
     if problems:
         raise RunIntegrityError("run broke its accounting:\n  " + "\n  ".join(problems[:50]))
 
