@@ -5,6 +5,9 @@ for a capacity-limited team (agents with working hours), triaged (status Triaged
 remedy, by kind), then Resolved, or Ignored when the remedy cannot succeed (a payment the
 customer never makes). Work that Salesforce gates on ``ActiveProcessExceptionCount = 0``
 (routing, capture) waits for the order's exceptions; `release_gates` restarts it.
+
+Agents start an exception only in working hours and finish what they started (a job begun just
+before closing may end after it).
 """
 
 from __future__ import annotations
