@@ -61,3 +61,18 @@ class Dist(Strict):
 
 def constant(value: float) -> Dist:
     return Dist(dist="constant", value=value)
+
+
+class WorkingHours(Strict):
+    """Daily hours a team works, local clock: open from ``open_hour`` until ``close_hour``."""
+
+    open_hour: float = Field(default=0, ge=0, le=24)
+    close_hour: float = Field(default=24, ge=0, le=24)
+
+    @model_validator(mode="after")
+    def _hours(self) -> WorkingHours:
+        if self.open_hour >= self.close_hour:
+            raise ValueError(
+                f"open_hour {self.open_hour} must be before close_hour {self.close_hour}"
+            )
+        return self

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omsim.scenario_common import Dist, Strict, constant
+from omsim.scenario_common import Dist, Strict, WorkingHours, constant
 from omsim.scenario_service import FaultsSpec, ServiceSpec
 
 DELIVERY_METHODS = ("Standard", "Express", "Pickup")
@@ -256,23 +256,13 @@ class RoutingSpec(Strict):
     max_attempts: int = Field(default=3, ge=1)
 
 
-class SiteSpec(Strict):
+class SiteSpec(WorkingHours):
     """Work at one kind of location: associates, hours, pick-and-pack time, carrier cut-off."""
 
     associates: int = Field(default=10, ge=1)
-    open_hour: float = Field(default=0, ge=0, le=24)
-    close_hour: float = Field(default=24, ge=0, le=24)
     pick_pack_minutes: Dist = Dist(dist="lognormal", mean=12, sd=6)
     carrier_cutoff_hour: float | None = Field(default=None, ge=0, lt=24)
     inventory_accuracy: float = Field(default=1.0, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _hours(self) -> SiteSpec:
-        if self.open_hour >= self.close_hour:
-            raise ValueError(
-                f"open_hour {self.open_hour} must be before close_hour {self.close_hour}"
-            )
-        return self
 
 
 class OutageSpec(Strict):

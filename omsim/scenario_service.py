@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omsim.scenario_common import Dist, Strict, constant
+from omsim.scenario_common import Dist, Strict, WorkingHours, constant
 
 
 class CancellationSpec(Strict):
@@ -117,7 +117,7 @@ class PickupNoShowSpec(Strict):
     cancel_after_days: float = Field(default=7, gt=0)
 
 
-class DeskSpec(Strict):
+class DeskSpec(WorkingHours):
     """The service team working process exceptions: agents, hours, triage and resolution times."""
 
     agents: int = Field(default=3, ge=1)
@@ -125,14 +125,6 @@ class DeskSpec(Strict):
     close_hour: float = Field(default=20, ge=0, le=24)
     triage_minutes: Dist = Dist(dist="lognormal", mean=15, sd=10)
     resolution_minutes: Dist = Dist(dist="lognormal", mean=45, sd=30)
-
-    @model_validator(mode="after")
-    def _hours(self) -> DeskSpec:
-        if self.open_hour >= self.close_hour:
-            raise ValueError(
-                f"open_hour {self.open_hour} must be before close_hour {self.close_hour}"
-            )
-        return self
 
 
 class ServiceSpec(Strict):

@@ -83,14 +83,15 @@ def handle_cancel_request(
     }
     cancelable = {k: v for k, v in cancelable.items() if v > 0}
     if cancelable:
-        _release_group_hold(model, summary, cancelable)
+        release_group_hold(model, summary, cancelable)
         model.record(submit_cancel(summary, cancelable, at=env.now, reason="Customer Request"))
     refused = sum(asked.values()) - sum(cancelable.values())
     if refused:
         model.note("Cancel Refused", _summary_ref(summary), units=refused)
 
 
-def _release_group_hold(model: Model, summary: OrderSummary, units: dict[str, int]) -> None:
+def release_group_hold(model: Model, summary: OrderSummary, units: dict[str, int]) -> None:
+    """Release the order's hold at the location group for units leaving it (OCI release)."""
     track, group = model.tracks[summary.id], model.world.reservation_group
     for item_id, qty in units.items():
         sku = summary.item(item_id).stock_keeping_unit

@@ -112,13 +112,9 @@ def cancel_unrouted(
     model: Model, summary: OrderSummary, units: dict[str, int], reason: str
 ) -> None:
     """Cancel units never allocated, and release their hold at the location group."""
-    track, group = model.tracks[summary.id], model.world.reservation_group
-    for item_id, qty in units.items():
-        sku = summary.item(item_id).stock_keeping_unit
-        held = min(qty, track.group_reserved.get(sku, 0))
-        if held:
-            model.inventory.release_reservation(group, {sku: held})
-            track.group_reserved[sku] -= held
+    from omsim.sim.flows.customer_service import release_group_hold
+
+    release_group_hold(model, summary, units)
     model.record(submit_cancel(summary, units, at=model.env.now, reason=reason))
 
 
