@@ -31,6 +31,7 @@ from omsim.domain.guardrails import (
     require_within,
 )
 from omsim.domain.money import as_rate, tax_cents
+from omsim.domain.orders import Order
 from omsim.domain.picklists import (
     REASONS_FOR_RETURN,
     RETURN_ORDER_STATUS_CATEGORY,
@@ -279,7 +280,7 @@ def _process_line(
     ro: ReturnOrder,
     line: ReturnOrderLineItem,
     it: ReturnItemInput,
-    change_order: object,
+    change_order: Order | None,
 ) -> None:
     received = (
         it.quantity_received
@@ -294,7 +295,7 @@ def _process_line(
     cs.set(line, "quantity_rejected", it.quantity_rejected)
     cs.set(line, "is_processed", True)
     if it.quantity_returned and change_order is not None:
-        cs.set(line, "change_order_id", change_order.id)  # type: ignore[attr-defined]
+        cs.set(line, "change_order_id", change_order.id)
     item = summary.item(line.order_item_summary_id)
     cs.add(item, "quantity_returned", it.quantity_returned)
     cs.add(item, "quantity_return_initiated", -it.quantity_to_cancel)

@@ -8,8 +8,10 @@ formula list Salesforce documents.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from omsim.domain.billing import CreditMemo, Invoice
 from omsim.domain.fulfillment import FulfillmentOrder
@@ -26,6 +28,8 @@ from omsim.domain.picklists import (
 )
 from omsim.domain.process_exceptions import ProcessException
 from omsim.domain.return_orders import ReturnOrder
+
+_R = TypeVar("_R", bound=Any)
 
 QUANTITY_BUCKETS = (
     "quantity_ordered",
@@ -281,7 +285,7 @@ class OrderSummary:
         return order_summary_html(self)
 
 
-def _find(records: list, record_id: str, object_type: str, summary_id: str):  # type: ignore[no-untyped-def]
+def _find(records: Sequence[_R], record_id: str, object_type: str, summary_id: str) -> _R:
     for record in records:
         if record.id == record_id:
             return record

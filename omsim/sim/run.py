@@ -137,7 +137,7 @@ def account(result: RunResult) -> None:
 
 def unit_balance(summaries: list[OrderSummary]) -> dict[str, int]:
     """Units ordered, canceled, fulfilled and still open, over managed product lines."""
-    totals = Counter()  # type: ignore[var-annotated]
+    totals: Counter[str] = Counter()
     for s in summaries:
         if not s.is_managed:
             continue

@@ -10,6 +10,7 @@ import simpy
 from omsim.domain import (
     DeliveryGroupInput,
     OrderLineInput,
+    OrderSummary,
     authorize_payment,
     create_order,
     create_order_summary,
@@ -80,7 +81,7 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
         draft = draft.as_shipped()  # the storefront does not offer a closed store
     if draft.delivery_method == "Pickup":
         try:
-            inventory.create_reservation(draft.pickup_location_id, draft.units)  # type: ignore[arg-type]
+            inventory.create_reservation(draft.pickup_location_id or "", draft.units)
             return draft
         except InventoryError:
             draft = draft.as_shipped()
@@ -93,7 +94,7 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
     return draft
 
 
-def _create_summary(model: Model, draft: OrderDraft):  # type: ignore[no-untyped-def]
+def _create_summary(model: Model, draft: OrderDraft) -> OrderSummary:
     scenario, now = model.scenario, model.env.now
     zone = model.world.zones[model.world.matrix.zone_index[draft.zone_id]]
     tax = scenario.demand.tax_rate
