@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -75,4 +76,17 @@ class WorkingHours(Strict):
             raise ValueError(
                 f"open_hour {self.open_hour} must be before close_hour {self.close_hour}"
             )
+        return self
+
+
+class WindowSpec(Strict):
+    """A time window [start, end)."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @model_validator(mode="after")
+    def _window(self) -> WindowSpec:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after its start {self.start}")
         return self

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omsim.scenario_common import Dist, Strict, WorkingHours, constant
+from omsim.scenario_common import Dist, Strict, WindowSpec, WorkingHours, constant
 from omsim.scenario_service import FaultsSpec, ServiceSpec
 
 DELIVERY_METHODS = ("Standard", "Express", "Pickup")
@@ -265,19 +265,11 @@ class SiteSpec(WorkingHours):
     inventory_accuracy: float = Field(default=1.0, ge=0, le=1)
 
 
-class OutageSpec(Strict):
+class OutageSpec(WindowSpec):
     """A window when a location stops working (``stop``) or rejects what it gets (``reject``)."""
 
     location: str
-    start: dt.datetime
-    end: dt.datetime
     mode: Literal["stop", "reject"] = "stop"
-
-    @model_validator(mode="after")
-    def _window(self) -> OutageSpec:
-        if self.end <= self.start:
-            raise ValueError(f"outage end {self.end} must be after its start {self.start}")
-        return self
 
 
 class FulfillmentSpec(Strict):

@@ -8,12 +8,11 @@ public figure exists; the rest are labelled assumptions.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from omsim.scenario_common import Dist, Strict, WorkingHours, constant
+from omsim.scenario_common import Dist, Strict, WindowSpec, WorkingHours, constant
 
 
 class CancellationSpec(Strict):
@@ -142,19 +141,6 @@ class ServiceSpec(Strict):
     appeasements: AppeasementSpec = AppeasementSpec()
     pickup_no_shows: PickupNoShowSpec = PickupNoShowSpec()
     desk: DeskSpec = DeskSpec()
-
-
-class WindowSpec(Strict):
-    """A time window [start, end)."""
-
-    start: dt.datetime
-    end: dt.datetime
-
-    @model_validator(mode="after")
-    def _window(self) -> WindowSpec:
-        if self.end <= self.start:
-            raise ValueError(f"end {self.end} must be after start {self.start}")
-        return self
 
 
 class CarrierSurgeSpec(WindowSpec):

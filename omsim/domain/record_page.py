@@ -7,9 +7,11 @@ exceptions. Used by ``OrderSummary._repr_html_``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from omsim.domain.billing import CreditMemo, Invoice
 from omsim.domain.summary import OrderSummary
 
 _STYLE = (
@@ -38,6 +40,14 @@ def _table(title: str, header: list[str], rows: list[list[Any]]) -> str:
         "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>" for r in rows
     )
     return f"<h4>{escape(title)} ({len(rows)})</h4><table><tr>{head}</tr>{body}</table>"
+
+
+def _billing_table(title: str, docs: Sequence[Invoice | CreditMemo]) -> str:
+    rows = [
+        [d.id, d.reference_entity_id, money(d.total_amount_with_tax_cents), money(d.balance_cents)]
+        for d in docs
+    ]
+    return _table(title, ["Id", "For", "Total", "Balance"], rows)
 
 
 def order_summary_html(s: OrderSummary) -> str:
@@ -130,32 +140,8 @@ def order_summary_html(s: OrderSummary) -> str:
             for f in s.fulfillment_orders
         ],
     )
-    invoices = _table(
-        "Invoices",
-        ["Id", "For", "Total", "Balance"],
-        [
-            [
-                d.id,
-                d.reference_entity_id,
-                money(d.total_amount_with_tax_cents),
-                money(d.balance_cents),
-            ]
-            for d in s.invoices
-        ],
-    )
-    memos = _table(
-        "Credit Memos",
-        ["Id", "For", "Total", "Balance"],
-        [
-            [
-                d.id,
-                d.reference_entity_id,
-                money(d.total_amount_with_tax_cents),
-                money(d.balance_cents),
-            ]
-            for d in s.credit_memos
-        ],
-    )
+    invoices = _billing_table("Invoices", s.invoices)
+    memos = _billing_table("Credit Memos", s.credit_memos)
     ros = _table(
         "Return Orders",
         ["Id", "Status", "Lines", "Expected", "Returned"],
