@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import shutil
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -46,60 +47,67 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from omsim.domain.events import DomainEvent, FieldChange
+from omsim.domain.events import TRACKED_FIELDS, DomainEvent, FieldChange, is_tracked_field
 from omsim.eventlog_ocel import write_ocel_json as _write_ocel_json
 
-__all__ = ["TRACKED_FIELDS", "EventLog", "EventLogTables", "default_tracked_field"]
+__all__ = ["TABLES", "TRACKED_FIELDS", "EventLog", "EventLogTables", "default_tracked_field"]
 
-TRACKED_FIELDS: frozenset[str] = frozenset(
-    {
-        # OrderSummary: what the customer owes and how often routing was tried
-        "GrandTotalAmount",
-        "TotalAmount",
-        "TotalTaxAmount",
-        "RoutingAttempts",
-        "IsSuspended",
-        # Invoice, CreditMemo: open balance and how it was settled
-        "Balance",
-        "NetPaymentsApplied",
-        "NetCreditsApplied",
-        "AppliedToInvoices",
-        # PaymentAuthorization, Payment, Refund, OrderPaymentSummary: money moving
-        "Amount",
-        "Captured",
-        "NetApplied",
-        "Refunded",
-        "ExcessRefunded",
-        "ReservedBalance",
-    }
-)
-"""Money and counter fields kept in ``object_changes`` besides statuses and quantities.
+TABLES = ("events", "event_objects", "objects", "object_changes")
+"""The event log's tables, by file stem (``events`` -> ``events.parquet``)."""
 
-Names are API names as `omsim.domain.events.api_name` makes them (``captured_cents`` ->
-``Captured``), so money fields carry no ``Cents`` suffix; their values are in cents.
-"""
+default_tracked_field = is_tracked_field
+"""Whether ``object_changes`` keeps changes of an API field (`omsim.domain.is_tracked_field`)."""
+
+_ATTRIBUTES = json.JSONEncoder(sort_keys=True, default=str, check_circular=True)
+"""One encoder for every event's attributes: building one per event was a third of the cost."""
+
+_STRING = pa.large_string()
+_CATEGORY = pa.dictionary(pa.int32(), _STRING)
+_SCHEMAS: dict[str, pa.Schema] = {
+    "events": pa.schema(
+        [
+            ("event_id", pa.int64()),
+            ("time_hours", pa.float64()),
+            ("timestamp", pa.timestamp("ns", tz="UTC")),
+            ("activity", _CATEGORY),
+            ("order_summary_id", _STRING),
+            ("amount_cents", pa.int64()),
+            ("location_id", _STRING),
+            ("attributes", _STRING),
+        ]
+    ),
+    "event_objects": pa.schema(
+        [
+            ("event_id", pa.int64()),
+            ("object_id", _STRING),
+            ("object_type", _CATEGORY),
+            ("qualifier", _CATEGORY),
+        ]
+    ),
+    "objects": pa.schema(
+        [("object_id", _STRING), ("object_type", _CATEGORY), ("first_seen_hours", pa.float64())]
+    ),
+    "object_changes": pa.schema(
+        [
+            ("event_id", pa.int64()),
+            ("time_hours", pa.float64()),
+            ("object_id", _STRING),
+            ("object_type", _CATEGORY),
+            ("field", _CATEGORY),
+            ("old", _STRING),
+            ("new", _STRING),
+            ("new_number", pa.float64()),
+        ]
+    ),
+}
+"""Arrow schema of each table as written: one schema for every row group of a streamed file."""
 
 
-def default_tracked_field(field: str) -> bool:
-    """Whether ``object_changes`` keeps changes of the API field ``field``.
-
-    Statuses (``Status``, ``StatusCategory``, ``...Status``), quantities (``Quantity...``,
-    ``...Quantity``) and the money and counter fields in `TRACKED_FIELDS`; identifiers, numbers,
-    dates and labels are left to the final-state record tables.
-
-    >>> [default_tracked_field(f) for f in ("Status", "QuantityFulfilled", "RejectedQuantity")]
-    [True, True, True]
-    >>> [default_tracked_field(f) for f in ("Captured", "OrderNumber", "OrderSummaryId")]
-    [True, False, False]
-    """
-    return (
-        field.endswith("Status")
-        or field == "StatusCategory"
-        or field.startswith("Quantity")
-        or field.endswith("Quantity")
-        or field in TRACKED_FIELDS
-    )
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_UNTRACKED = (-1, -1)
 
 
 class _Json(str):
@@ -149,9 +157,33 @@ def _strings(values: list[Any]) -> pd.api.extensions.ExtensionArray:
     return pd.array(values, dtype="string")
 
 
-def _category(values: list[str]) -> pd.Categorical:
-    # Sorted categories: the same values give the same dictionary whatever their order.
-    return pd.Categorical(values, categories=pd.Index(sorted(set(values)), dtype=str))
+class _Codes:
+    """Strings that repeat (activities, object types, qualifiers, fields) as integer codes."""
+
+    __slots__ = ("codes", "names")
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def code(self, name: str) -> int:
+        code = self.codes.get(name)
+        if code is None:
+            code = self.codes[name] = len(self.names)
+            self.names.append(name)
+        return code
+
+    def categorical(self, codes: array) -> pd.Categorical:
+        """The codes as a pandas Categorical with sorted categories (the same values give the
+        same dictionary whatever order they were first seen in)."""
+        ordered = sorted(range(len(self.names)), key=self.names.__getitem__)
+        rank = np.empty(len(self.names), dtype=np.int32)
+        rank[ordered] = np.arange(len(ordered), dtype=np.int32)
+        values = np.frombuffer(codes, dtype=np.int32) if len(codes) else np.empty(0, np.int32)
+        return pd.Categorical.from_codes(
+            rank[values] if len(values) else values,
+            categories=pd.Index([self.names[i] for i in ordered], dtype=str),
+        )
 
 
 def _as_utc(start: datetime.datetime) -> datetime.datetime:
@@ -186,6 +218,10 @@ class EventLogTables:
 class EventLog:
     """Append-only, columnar, object-centric event log of one run.
 
+    Held in memory by default. Given a ``folder``, the log streams: every ``rows_per_group``
+    events the buffered rows of the four tables are written to ``folder/<table>.parquet`` as a
+    row group and dropped, so memory follows the rows not yet written, not the horizon.
+
     Parameters
     ----------
     start : datetime.datetime
@@ -193,19 +229,44 @@ class EventLog:
     tracked_fields : callable
         ``tracked_fields(api_field_name) -> bool`` selects the field changes kept in
         ``object_changes``; `default_tracked_field` by default.
+    folder : Path, optional
+        Stream the tables to Parquet files in this folder (created when missing).
+    rows_per_group : int
+        Events per streamed row group.
     """
 
     def __init__(
         self,
         start: datetime.datetime,
         tracked_fields: Callable[[str], bool] = default_tracked_field,
+        *,
+        folder: Path | str | None = None,
+        rows_per_group: int = 200_000,
     ) -> None:
         self.start = _as_utc(start)
+        self._start_ns = pd.Timestamp(self.start).value
         self._tracked_fields = tracked_fields
         self._tracked: dict[str, bool] = {}  # the filter's answer per field name, asked once
+        self._folder = None if folder is None else Path(folder)
+        self._rows_per_group = rows_per_group
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._closed = False
+        self._written = 0  # events already in the files
+        self._activities, self._types, self._qualifiers, self._fields = (
+            _Codes(),
+            _Codes(),
+            _Codes(),
+            _Codes(),
+        )
+        self._seen: dict[str, None] = {}  # objects with a row in `objects` (in flight)
+        self._relation_codes: dict[tuple[str, str], tuple[int, int]] = {}
+        self._change_codes: dict[tuple[str, str], tuple[int, int]] = {}
+        self._reset()
+
+    def _reset(self) -> None:
         # events
         self._time_hours = array("d")
-        self._activity: list[str] = []
+        self._activity = array("i")
         self._order_summary_id: list[str | None] = []
         self._amount_cents: list[int | None] = []
         self._location_id: list[str | None] = []
@@ -213,27 +274,32 @@ class EventLog:
         # event-to-object relations
         self._rel_event = array("q")
         self._rel_object: list[str] = []
-        self._rel_type: list[str] = []
-        self._rel_qualifier: list[str] = []
+        self._rel_type = array("i")
+        self._rel_qualifier = array("i")
+        # objects, in order of first appearance
+        self._obj_id: list[str] = []
+        self._obj_type = array("i")
+        self._obj_first = array("d")
         # tracked field changes
         self._chg_event = array("q")
         self._chg_object: list[str] = []
-        self._chg_type: list[str] = []
-        self._chg_field: list[str] = []
+        self._chg_type = array("i")
+        self._chg_field = array("i")
         self._chg_old: list[Any] = []
         self._chg_new: list[Any] = []
 
     def __len__(self) -> int:
-        return len(self._time_hours)
+        return self._written + len(self._time_hours)
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the tables stream to Parquet files (a ``folder`` was given)."""
+        return self._folder is not None
 
     def record(self, event: DomainEvent) -> int:
         """Append a domain event; returns its event id (0, 1, 2, ... in append order)."""
         return self._append(
-            event.activity,
-            event.at,
-            ((r.object_id, r.object_type, r.qualifier) for r in event.objects),
-            event.changes,
-            event.attributes,
+            event.activity, event.at, event.objects, event.changes, event.attributes
         )
 
     def record_all(self, events: Iterable[DomainEvent]) -> None:
@@ -277,45 +343,140 @@ class EventLog:
         attributes: dict[str, Any],
     ) -> int:
         # Encode first: if an attribute cannot be encoded nothing has been appended yet.
-        attributes_json = (
-            json.dumps(attributes, sort_keys=True, default=str) if attributes else "{}"
-        )
+        attributes_json = _ATTRIBUTES.encode(attributes) if attributes else "{}"
+        if self._closed:
+            raise RuntimeError("the event log was closed: its files are written")
         at = float(at)
-        event_id = len(self._time_hours)
+        event_id = self._written + len(self._time_hours)
+        seen = self._seen
         order_summary_id = None
+        rel_event, rel_object = self._rel_event.append, self._rel_object.append
+        rel_type, rel_qualifier = self._rel_type.append, self._rel_qualifier.append
+        relation_codes = self._relation_codes
         for object_id, object_type, qualifier in relations:
-            self._rel_event.append(event_id)
-            self._rel_object.append(object_id)
-            self._rel_type.append(object_type)
-            self._rel_qualifier.append(qualifier)
+            codes = relation_codes.get((object_type, qualifier))
+            if codes is None:
+                codes = relation_codes[(object_type, qualifier)] = (
+                    self._types.code(object_type),
+                    self._qualifiers.code(qualifier),
+                )
+            rel_event(event_id)
+            rel_object(object_id)
+            rel_type(codes[0])
+            rel_qualifier(codes[1])
+            if object_id not in seen:
+                self._first_seen(object_id, codes[0], at)
             if order_summary_id is None and object_type == "OrderSummary":
                 order_summary_id = object_id
-        tracked = self._tracked
-        for change in changes:
-            keep = tracked.get(change.field)
-            if keep is None:
-                keep = tracked[change.field] = bool(self._tracked_fields(change.field))
-            if keep:
+        if changes:
+            change_codes = self._change_codes
+            plain = _PLAIN
+            for object_id, object_type, field, old, new in changes:
+                codes = change_codes.get((object_type, field))
+                if codes is None:
+                    codes = change_codes[(object_type, field)] = self._change_code(
+                        object_type, field
+                    )
+                if codes is _UNTRACKED:
+                    continue
+                if object_id not in seen:
+                    self._first_seen(object_id, codes[0], at)
                 self._chg_event.append(event_id)
-                self._chg_object.append(change.object_id)
-                self._chg_type.append(change.object_type)
-                self._chg_field.append(change.field)
-                self._chg_old.append(_freeze(change.old))
-                self._chg_new.append(_freeze(change.new))
-        amount = attributes.get("amount_cents")
-        location = attributes.get("location_id")
+                self._chg_object.append(object_id)
+                self._chg_type.append(codes[0])
+                self._chg_field.append(codes[1])
+                self._chg_old.append(old if type(old) in plain else _freeze(old))
+                self._chg_new.append(new if type(new) in plain else _freeze(new))
+        if attributes:
+            amount, location = attributes.get("amount_cents"), attributes.get("location_id")
+            self._amount_cents.append(amount if type(amount) is int else _number_or_none(amount))
+            self._location_id.append(None if location is None else str(location))
+        else:
+            self._amount_cents.append(None)
+            self._location_id.append(None)
         self._time_hours.append(at)
-        self._activity.append(activity)
+        self._activity.append(self._activities.code(activity))
         self._order_summary_id.append(order_summary_id)
-        self._amount_cents.append(_number_or_none(amount))
-        self._location_id.append(None if location is None else str(location))
         self._attributes.append(attributes_json)
+        if self._folder is not None and len(self._time_hours) >= self._rows_per_group:
+            self.flush()
         return event_id
+
+    def _change_code(self, object_type: str, field: str) -> tuple[int, int]:
+        """(type code, field code) of a tracked field, `_UNTRACKED` for one the log drops."""
+        keep = self._tracked.get(field)
+        if keep is None:
+            keep = self._tracked[field] = bool(self._tracked_fields(field))
+        if not keep:
+            return _UNTRACKED
+        return self._types.code(object_type), self._fields.code(field)
+
+    def _first_seen(self, object_id: str, type_code: int, at: float) -> None:
+        self._seen[object_id] = None
+        self._obj_id.append(object_id)
+        self._obj_type.append(type_code)
+        self._obj_first.append(at)
+
+    def forget(self, object_ids: Iterable[str]) -> None:
+        """Drop objects that will appear in no later event (their order was retired).
+
+        Only memory is affected: their ``objects`` rows are kept. An id forgotten and then
+        seen again would get a second row, so only ids of records that can no longer change
+        may be forgotten.
+        """
+        seen = self._seen
+        for object_id in object_ids:
+            seen.pop(object_id, None)
 
     # tables -------------------------------------------------------------------------------
 
-    def _hours(self) -> np.ndarray:
-        return np.array(self._time_hours, dtype=np.float64)
+    def _frames(self) -> EventLogTables:
+        """The rows not yet written, as DataFrames (event ids continue the written ones)."""
+        hours = np.frombuffer(self._time_hours, dtype=np.float64) if self._time_hours else None
+        hours = np.array(self._time_hours, dtype=np.float64) if hours is None else hours.copy()
+        micros = np.rint(hours * 3_600_000_000.0).astype(np.int64)
+        stamps = pd.Series((self._start_ns + micros * 1000).astype("datetime64[ns]"))
+        events = pd.DataFrame(
+            {
+                "event_id": np.arange(self._written, self._written + len(hours), dtype=np.int64),
+                "time_hours": hours,
+                "timestamp": stamps.dt.tz_localize("UTC"),
+                "activity": self._activities.categorical(self._activity),
+                "order_summary_id": _strings(self._order_summary_id),
+                "amount_cents": pd.array(self._amount_cents, dtype="Int64"),
+                "location_id": _strings(self._location_id),
+                "attributes": _strings(self._attributes),
+            }
+        )
+        event_objects = pd.DataFrame(
+            {
+                "event_id": np.array(self._rel_event, dtype=np.int64),
+                "object_id": _strings(self._rel_object),
+                "object_type": self._types.categorical(self._rel_type),
+                "qualifier": self._qualifiers.categorical(self._rel_qualifier),
+            }
+        )
+        objects = pd.DataFrame(
+            {
+                "object_id": _strings(self._obj_id),
+                "object_type": self._types.categorical(self._obj_type),
+                "first_seen_hours": np.array(self._obj_first, dtype=np.float64),
+            }
+        )
+        change_event = np.array(self._chg_event, dtype=np.int64)
+        object_changes = pd.DataFrame(
+            {
+                "event_id": change_event,
+                "time_hours": hours[change_event - self._written],
+                "object_id": _strings(self._chg_object),
+                "object_type": self._types.categorical(self._chg_type),
+                "field": self._fields.categorical(self._chg_field),
+                "old": _strings(_encode_all(self._chg_old, missing=None)),
+                "new": _strings(_encode_all(self._chg_new, missing="null")),
+                "new_number": np.array([_number(v) for v in self._chg_new], dtype=np.float64),
+            }
+        )
+        return EventLogTables(events, event_objects, objects, object_changes)
 
     def events(self) -> pd.DataFrame:
         """One row per event.
@@ -326,91 +487,79 @@ class EventLog:
         ``amount_cents`` (Int64), ``location_id`` (string) and ``attributes`` (string: JSON of
         every attribute, keys sorted).
         """
-        hours = self._hours()
-        micros = np.rint(hours * 3_600_000_000.0).astype(np.int64)
-        start_ns = pd.Timestamp(self.start).value
-        stamps = pd.Series((start_ns + micros * 1000).astype("datetime64[ns]"))
-        return pd.DataFrame(
-            {
-                "event_id": np.arange(len(hours), dtype=np.int64),
-                "time_hours": hours,
-                "timestamp": stamps.dt.tz_localize("UTC"),
-                "activity": _category(self._activity),
-                "order_summary_id": _strings(self._order_summary_id),
-                "amount_cents": pd.array(self._amount_cents, dtype="Int64"),
-                "location_id": _strings(self._location_id),
-                "attributes": _strings(self._attributes),
-            }
-        )
+        return self.tables().events
 
     def event_objects(self) -> pd.DataFrame:
         """One row per (event, object, qualifier): ``event_id``, ``object_id``,
         ``object_type`` (category), ``qualifier`` (category). An object related under two
         qualifiers (``"order summary"`` and ``"updated"``) has two rows."""
-        return pd.DataFrame(
-            {
-                "event_id": np.array(self._rel_event, dtype=np.int64),
-                "object_id": _strings(self._rel_object),
-                "object_type": _category(self._rel_type),
-                "qualifier": _category(self._rel_qualifier),
-            }
-        )
+        return self.tables().event_objects
 
     def objects(self) -> pd.DataFrame:
         """One row per distinct object, in order of first appearance: ``object_id``,
-        ``object_type`` (category) and ``first_seen_hours`` (the earliest event involving or
-        changing it)."""
-        hours = self._hours()
-        event_id = np.concatenate(
-            [np.array(self._rel_event, dtype=np.int64), np.array(self._chg_event, dtype=np.int64)]
-        )
-        order = np.argsort(event_id, kind="stable")  # relations before changes within an event
-        ids = np.array(self._rel_object + self._chg_object, dtype=object)[order]
-        types = np.array(self._rel_type + self._chg_type, dtype=object)[order]
-        seen = pd.DataFrame({"object_id": ids, "time_hours": hours[event_id[order]]})
-        first_seen = seen.groupby("object_id", sort=False)["time_hours"].min()
-        first = ~seen["object_id"].duplicated().to_numpy()
-        return pd.DataFrame(
-            {
-                "object_id": _strings(ids[first].tolist()),
-                "object_type": _category(types[first].tolist()),
-                "first_seen_hours": first_seen.reindex(ids[first]).to_numpy(dtype=np.float64),
-            }
-        )
+        ``object_type`` (category) and ``first_seen_hours`` (the hour of the first event
+        involving or changing it; events are appended in time order)."""
+        return self.tables().objects
 
     def object_changes(self) -> pd.DataFrame:
         """One row per tracked field change: ``event_id``, ``time_hours``, ``object_id``,
         ``object_type``, ``field`` (API name), ``old`` (JSON text, None for a new record),
         ``new`` (JSON text) and ``new_number`` (float64: the new value when numeric, else NaN)."""
-        event_id = np.array(self._chg_event, dtype=np.int64)
-        return pd.DataFrame(
-            {
-                "event_id": event_id,
-                "time_hours": self._hours()[event_id],
-                "object_id": _strings(self._chg_object),
-                "object_type": _category(self._chg_type),
-                "field": _category(self._chg_field),
-                "old": _strings(_encode_all(self._chg_old, missing=None)),
-                "new": _strings(_encode_all(self._chg_new, missing="null")),
-                "new_number": np.array([_number(v) for v in self._chg_new], dtype=np.float64),
-            }
-        )
+        return self.tables().object_changes
 
     def tables(self) -> EventLogTables:
-        """All four tables."""
-        return EventLogTables(
-            self.events(), self.event_objects(), self.objects(), self.object_changes()
-        )
+        """All four tables (read back from the files when the log streams)."""
+        if self._folder is None:
+            return self._frames()
+        self.close()
+        return self.read_parquet(self._folder)
 
     # files --------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the buffered rows to the streamed files as one row group per table."""
+        if self._folder is None:
+            raise RuntimeError("flush() needs a log created with a folder to stream to")
+        if self._closed:
+            return
+        frames = self._frames().as_dict()
+        if not self._writers:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            self._writers = {
+                stem: pq.ParquetWriter(self._folder / f"{stem}.parquet", _arrow(frame).schema)
+                for stem, frame in frames.items()
+            }
+        for stem, frame in frames.items():
+            if len(frame) or self._written == 0:
+                self._writers[stem].write_table(_arrow(frame))
+        self._written += len(self._time_hours)
+        self._reset()
+
+    def close(self) -> None:
+        """Write what is buffered and close the streamed files (nothing can be appended after)."""
+        if self._folder is None or self._closed:
+            return
+        if len(self._time_hours) or not self._writers:
+            self.flush()
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+        self._seen = {}
+        self._closed = True
 
     def write_parquet(self, folder: Path) -> None:
         """Write ``events``, ``event_objects``, ``objects`` and ``object_changes`` ``.parquet``
         into ``folder``; identical appends give byte-identical files."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        for stem, table in self.tables().as_dict().items():
-            table.to_parquet(folder / f"{stem}.parquet", engine="pyarrow", index=False)
+        if self._folder is not None:
+            self.close()
+            if folder.resolve() != self._folder.resolve():
+                for stem in TABLES:
+                    shutil.copyfile(self._folder / f"{stem}.parquet", folder / f"{stem}.parquet")
+            return
+        for stem, table in self._frames().as_dict().items():
+            pq.write_table(_arrow(table), folder / f"{stem}.parquet")
 
     def write_ocel_json(self, path: Path) -> None:
         """Write the log as OCEL 2.0 JSON (see `omsim.eventlog_ocel.write_ocel_json`)."""
@@ -421,7 +570,13 @@ class EventLog:
         """Read the four tables back from a run folder written by `write_parquet`."""
         folder = Path(folder)
         frames = {
-            stem: pd.read_parquet(folder / f"{stem}.parquet", engine="pyarrow")
-            for stem in ("events", "event_objects", "objects", "object_changes")
+            stem: pd.read_parquet(folder / f"{stem}.parquet", engine="pyarrow") for stem in TABLES
         }
         return EventLogTables(**frames)
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A table's DataFrame as Arrow with its fixed schema (pandas dtypes kept as metadata)."""
+    stem = {tuple(s.names): name for name, s in _SCHEMAS.items()}[tuple(frame.columns)]
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return table.cast(_SCHEMAS[stem].with_metadata(table.schema.metadata))

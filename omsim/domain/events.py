@@ -12,7 +12,57 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
+
+TRACKED_FIELDS: frozenset[str] = frozenset(
+    {
+        # OrderSummary: what the customer owes and how often routing was tried
+        "GrandTotalAmount",
+        "TotalAmount",
+        "TotalTaxAmount",
+        "RoutingAttempts",
+        "IsSuspended",
+        # Invoice, CreditMemo: open balance and how it was settled
+        "Balance",
+        "NetPaymentsApplied",
+        "NetCreditsApplied",
+        "AppliedToInvoices",
+        # PaymentAuthorization, Payment, Refund, OrderPaymentSummary: money moving
+        "Amount",
+        "Captured",
+        "NetApplied",
+        "Refunded",
+        "ExcessRefunded",
+        "ReservedBalance",
+    }
+)
+"""Money and counter fields the event log follows over time besides statuses and quantities.
+
+Names are API names as `api_name` makes them (``captured_cents`` -> ``Captured``), so money
+fields carry no ``Cents`` suffix; their values are in cents.
+"""
+
+
+@cache
+def is_tracked_field(field: str) -> bool:
+    """Whether the event log follows changes of the API field ``field`` over time.
+
+    Statuses (``Status``, ``StatusCategory``, ``...Status``), quantities (``Quantity...``,
+    ``...Quantity``) and the money and counter fields in `TRACKED_FIELDS`; identifiers, numbers,
+    dates and labels are left to the final-state record tables.
+
+    >>> [is_tracked_field(f) for f in ("Status", "QuantityFulfilled", "RejectedQuantity")]
+    [True, True, True]
+    >>> [is_tracked_field(f) for f in ("Captured", "OrderNumber", "OrderSummaryId")]
+    [True, False, False]
+    """
+    return (
+        field.endswith("Status")
+        or field == "StatusCategory"
+        or field.startswith("Quantity")
+        or field.endswith("Quantity")
+        or field in TRACKED_FIELDS
+    )
 
 
 @cache
@@ -28,17 +78,18 @@ def api_name(attribute: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in stem.split("_"))
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
-    """A record involved in an event, with its role (OCEL 2.0 qualifier)."""
+class Related(NamedTuple):
+    """A record involved in an event, with its role (OCEL 2.0 qualifier).
+
+    A named tuple rather than a frozen dataclass: dozens are built per order on the hot path.
+    """
 
     object_id: str
     object_type: str
     qualifier: str
 
 
-@dataclass(frozen=True, slots=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     """One field of one record changed by an event; ``field`` is the API name."""
 
     object_id: str
@@ -61,8 +112,9 @@ class DomainEvent:
     objects : tuple of Related
         Every record involved, each with its qualifier (``"order summary"``, ``"created"``, ...).
     changes : tuple of FieldChange
-        Every field changed, with old and new values; a created record lists its initial fields
-        with ``old=None``.
+        Every field changed, with old and new values; a created record lists the initial values
+        of its tracked fields (`is_tracked_field`) with ``old=None``: its other fields are in its
+        final-state row, and building a change for each was most of the cost of an event.
     attributes : dict
         Event-level values such as ``amount_cents`` or ``reason``.
     """
@@ -89,6 +141,12 @@ def _exported(record_type: type) -> tuple[tuple[str, str], ...]:
         for f in fields(record_type)
         if f.repr and not f.name.startswith("_")
     )
+
+
+@cache
+def _tracked_attributes(record_type: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, API name) of a record type's exported fields the event log tracks."""
+    return tuple((a, name) for a, name in _exported(record_type) if is_tracked_field(name))
 
 
 def scalar_fields(record: Any) -> dict[str, Any]:
@@ -142,13 +200,18 @@ class ChangeSet:
         self.set(record, attribute, getattr(record, attribute) + delta)
 
     def created(self, record: Any, qualifier: str = "created") -> None:
-        """Record a new record with all its initial scalar fields."""
-        self.involve(record, qualifier)
-        for name, value in scalar_fields(record).items():
+        """Record a new record with the initial values of its tracked fields (not None)."""
+        record_type: Any = type(record)  # classes are hashable; typeshed's type[Any] is not
+        object_type = record_type.__name__
+        record_id = record.id
+        key = (record_id, qualifier)
+        if key not in self._objects:
+            self._objects[key] = Related(record_id, object_type, qualifier)
+        append = self._changes.append
+        for attribute, name in _tracked_attributes(record_type):
+            value = getattr(record, attribute)
             if value is not None:
-                self._changes.append(
-                    FieldChange(record.id, type(record).__name__, name, None, value)
-                )
+                append(FieldChange(record_id, object_type, name, None, value))
 
     @property
     def empty(self) -> bool:

@@ -84,12 +84,16 @@ class TransferFailure:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Stock:
     on_hand: int = 0
     reserved: int = 0
     safety_stock: int = 0
     futures: int = 0
+
+
+_NO_STOCK = _Stock()
+"""What an unrecorded (location, SKU) reads as; never mutated."""
 
 
 def _check_quantity(field: str, quantity: int, *, allow_zero: bool = False) -> None:
@@ -123,6 +127,7 @@ class Inventory:
         self, locations: Iterable[str], groups: Mapping[str, Iterable[str]] | None = None
     ) -> None:
         self._locations = tuple(dict.fromkeys(locations))
+        self._location_set = frozenset(self._locations)
         self._groups = {g: tuple(dict.fromkeys(m)) for g, m in (groups or {}).items()}
         for group, members in self._groups.items():
             if group in self._locations:
@@ -135,6 +140,10 @@ class Inventory:
         }
         self._stock: dict[tuple[str, str], _Stock] = {}
         self._group_reserved: dict[tuple[str, str], int] = {}
+        # sum over a group's members of max(0, member ATF), kept current as stock moves, so a
+        # group's ATF is a lookup rather than a sum over its locations (checkout and routing
+        # ask for it several times per order)
+        self._member_atf: dict[tuple[str, str], int] = {}
         self._undo: list[Callable[[], None]] = []  # inverse of each change inside _Rollback
         self._rollback_depth = 0
 
@@ -169,7 +178,9 @@ class Inventory:
             _check_quantity(field, value, allow_zero=True)
         _check_quantity("futures", futures, allow_zero=True)
         stock = self._record(location_id, sku)
+        before = stock.on_hand - stock.reserved - stock.safety_stock
         stock.on_hand, stock.safety_stock, stock.futures = on_hand, safety_stock, futures
+        self._member_moved(location_id, sku, before, on_hand - stock.reserved - safety_stock)
 
     def add_future_receipt(self, location_id: str, sku: str, quantity: int) -> None:
         """Record a replenishment on its way (units): futures += quantity."""
@@ -184,7 +195,7 @@ class Inventory:
         stock = self._record(location_id, sku)
         if from_futures:
             stock.futures = max(0, stock.futures - quantity)
-        stock.on_hand += quantity
+        self._shift(location_id, sku, stock, "on_hand", quantity)
 
     def stock(self, location_or_group: str, sku: str) -> StockLevel:
         """Snapshot of a location's or group's figures for one SKU (units)."""
@@ -205,9 +216,12 @@ class Inventory:
 
     def atf(self, location_or_group: str, sku: str) -> int:
         """Available to fulfill (units); may be negative at a location if over-committed."""
+        s = self._stock.get((location_or_group, sku))
+        if s is not None:
+            return s.on_hand - s.reserved - s.safety_stock
         if location_or_group in self._groups:
-            members = sum(max(0, self.atf(m, sku)) for m in self._groups[location_or_group])
-            return members - self._group_reserved.get((location_or_group, sku), 0)
+            key = (location_or_group, sku)
+            return self._member_atf.get(key, 0) - self._group_reserved.get(key, 0)
         s = self._peek(location_or_group, sku)
         return s.on_hand - s.reserved - s.safety_stock
 
@@ -227,7 +241,19 @@ class Inventory:
         Mirrors OCI ``getInventoryAvailability`` for a list of locations (or groups).
         """
         skus = tuple(skus)
-        return {loc: {sku: max(0, self.atf(loc, sku)) for sku in skus} for loc in location_ids}
+        stock, atf = self._stock, self.atf
+        out: dict[str, dict[str, int]] = {}
+        for loc in location_ids:
+            row: dict[str, int] = {}
+            for sku in skus:
+                s = stock.get((loc, sku))
+                row[sku] = (
+                    max(0, s.on_hand - s.reserved - s.safety_stock)
+                    if s is not None
+                    else max(0, atf(loc, sku))
+                )
+            out[loc] = row
+        return out
 
     def inventory_position(self, location_id: str, sku: str) -> int:
         """On hand + futures - reserved (units): what replenishment policies compare."""
@@ -362,9 +388,26 @@ class Inventory:
 
     def _add(self, location_id: str, sku: str, field: str, delta: int) -> None:
         stock = self._record(location_id, sku)
-        setattr(stock, field, getattr(stock, field) + delta)
+        self._shift(location_id, sku, stock, field, delta)
         if self._rollback_depth:
-            self._undo.append(lambda: setattr(stock, field, getattr(stock, field) - delta))
+            self._undo.append(lambda: self._shift(location_id, sku, stock, field, -delta))
+
+    def _shift(self, location_id: str, sku: str, stock: _Stock, field: str, delta: int) -> None:
+        """Move ``on_hand`` or ``reserved`` by ``delta`` and keep the group sums current."""
+        before = stock.on_hand - stock.reserved - stock.safety_stock
+        setattr(stock, field, getattr(stock, field) + delta)
+        self._member_moved(
+            location_id, sku, before, stock.on_hand - stock.reserved - stock.safety_stock
+        )
+
+    def _member_moved(self, location_id: str, sku: str, before: int, after: int) -> None:
+        """A member location's ATF went from ``before`` to ``after``: update its groups."""
+        delta = max(0, after) - max(0, before)
+        if delta:
+            sums = self._member_atf
+            for group in self._groups_of[location_id]:
+                key = (group, sku)
+                sums[key] = sums.get(key, 0) + delta
 
     def _add_group_reserved(self, group: str, sku: str, delta: int) -> None:
         key = (group, sku)
@@ -375,14 +418,17 @@ class Inventory:
             )
 
     def _require_location(self, location_id: str) -> None:
-        if location_id not in self._locations:
+        if location_id not in self._location_set:
             kind = "a group" if location_id in self._groups else "unknown"
             raise KeyError(
                 f"location_id {location_id!r} is {kind}; locations: {list(self._locations)}"
             )
 
     def _record(self, location_id: str, sku: str) -> _Stock:
-        if location_id not in self._locations and location_id not in self._groups:
+        stock = self._stock.get((location_id, sku))
+        if stock is not None:
+            return stock
+        if location_id not in self._location_set and location_id not in self._groups:
             raise KeyError(
                 f"{location_id!r} is neither a location nor a group; "
                 f"locations: {list(self._locations)}, groups: {list(self._groups)}"
@@ -391,9 +437,12 @@ class Inventory:
         return self._stock.setdefault((location_id, sku), _Stock())
 
     def _peek(self, location_id: str, sku: str) -> _Stock:
-        if location_id not in self._locations:
+        stock = self._stock.get((location_id, sku))
+        if stock is not None:
+            return stock
+        if location_id not in self._location_set:
             self._record(location_id, sku)  # raises the naming error
-        return self._stock.get((location_id, sku), _Stock())
+        return _NO_STOCK
 
 
 class _Rollback:

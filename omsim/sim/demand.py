@@ -6,7 +6,9 @@ customer, payments), so the same seed gives the same customers whatever strategy
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -63,10 +65,23 @@ class OrderDraft:
         return sum(units * price for _, units, price in self.lines)
 
 
+@lru_cache(maxsize=64)
+def _cdf(options: tuple[tuple[str, float], ...]) -> tuple[tuple[str, ...], list[float]]:
+    """Names and cumulative probabilities, computed as ``Generator.choice`` computes them."""
+    weights = np.array([w for _, w in options], dtype=float)
+    cdf = (weights / weights.sum()).cumsum()
+    cdf /= cdf[-1]
+    return tuple(n for n, _ in options), cdf.tolist()
+
+
 def _choice(options: dict[str, float], rng: np.random.Generator) -> str:
-    names = list(options)
-    weights = np.array([options[n] for n in names], dtype=float)
-    return names[int(rng.choice(len(names), p=weights / weights.sum()))]
+    """One name drawn with probability proportional to its weight.
+
+    Draws exactly what ``rng.choice(len(options), p=weights / weights.sum())`` draws (one
+    uniform, searched in the same cumulative sums), without building arrays per draw.
+    """
+    names, cdf = _cdf(tuple(options.items()))
+    return names[bisect_right(cdf, rng.random())]
 
 
 def draft_order(

@@ -107,7 +107,7 @@ from omsim.domain import (
 )
 from omsim.domain.adjustments import _groups as _adjust_groups
 from omsim.domain.bookkeeping import billing_pools
-from omsim.domain.events import scalar_fields
+from omsim.domain.events import is_tracked_field, scalar_fields
 from omsim.domain.money import tax_cents
 from omsim.domain.picklists import (
     FULFILLMENT_ORDER_STATUS_CATEGORY,
@@ -208,7 +208,8 @@ def check_event_log(
     after: dict[str, tuple[str, dict[str, Any]]],
     events: list[DomainEvent],
 ) -> None:
-    """The events record every changed or created field with its final value, and no other."""
+    """The events record every changed field, and every tracked field of a created record, with
+    its final value, and no other field."""
     last: dict[tuple[str, str], Any] = {}
     for e in events:
         for c in e.changes:
@@ -220,8 +221,8 @@ def check_event_log(
         previous = before.get(record_id)
         for field_name, value in row.items():
             if previous is None:
-                if value is None:
-                    continue
+                if value is None or not is_tracked_field(field_name):
+                    continue  # a new record's other fields are in its final-state row
             elif previous[1].get(field_name) == value:
                 continue
             old = None if previous is None else previous[1].get(field_name)
