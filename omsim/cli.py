@@ -49,8 +49,7 @@ def _summary_table(kpis: dict[str, object], states: dict[str, int]) -> str:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from omsim.runfolder import write_run_folder
-    from omsim.sim.run import run
+    from omsim.runfolder import run_to_folder
 
     overrides = {} if args.horizon_days is None else {"horizon_days": args.horizon_days}
     try:
@@ -60,8 +59,9 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else REPORTS / "runs" / f"{scenario.name}-seed{seed}"
-    result = run(scenario, seed, progress=not args.quiet)
-    folder = write_run_folder(result, out, ocel=args.ocel)
+    result, folder = run_to_folder(
+        scenario, out, seed, ocel=bool(args.ocel), progress=not args.quiet
+    )
     kpis = json.loads((folder / "kpis.json").read_text())
     print(_summary_table(kpis, result.state_counts))
     print(f"\nrun folder: {folder.resolve()}")

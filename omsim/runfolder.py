@@ -2,103 +2,74 @@
 
 Layout (DESIGN.md): ``events.parquet``, ``event_objects.parquet``, ``objects.parquet``,
 ``object_changes.parquet`` (the event log), ``records/<Object>.parquet`` (final state of every
-Salesforce-shaped record, columns named by API field), ``kpis.json``, ``metadata.json`` and, on
-request, ``ocel.json`` (OCEL 2.0).
+Salesforce-shaped record, columns named by API field, see `omsim.recordtables`),
+``records/OrderState.parquet``, ``kpis.json``, ``metadata.json`` and, on request, ``ocel.json``.
+
+`run_to_folder` streams a run into its folder (memory follows the orders in flight) and computes
+the KPIs once, from the written tables; `write_run_folder` writes a run held in memory. Either
+way the folder is written beside its target and renamed into place: complete or absent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
 import subprocess
-from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import pyarrow.parquet as pq
 
 import omsim
 from omsim.analysis.kpis import kpis
-from omsim.domain import OrderSummary
-from omsim.domain.events import scalar_fields
+from omsim.eventlog import EventLog, EventLogTables
+from omsim.recordtables import DERIVED_FIELDS, record_tables
 from omsim.scenario import scenario_hash
-from omsim.sim.run import RunResult
+from omsim.scenario_schema import Scenario
+from omsim.sim.run import RunResult, run
 
-DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
-    "OrderSummary": ("active_process_exception_count", "original_order_id"),
-    "OrderItemSummary": (
-        "type_code",
-        "quantity",
-        "quantity_net_ordered",
-        "quantity_available_to_fulfill",
-        "quantity_available_to_cancel",
-        "quantity_available_to_return",
-        "quantity_available_to_reship",
-        "total_price_cents",
-        "total_amt_with_tax_cents",
-    ),
-    "FulfillmentOrder": ("status_category", "item_count"),
-    "ReturnOrder": ("status_category",),
-    "ProcessException": ("status_category",),
-    "OrderPaymentSummary": (
-        "authorization_amount_cents",
-        "captured_amount_cents",
-        "refunded_amount_cents",
-        "balance_amount_cents",
-        "available_to_refund_cents",
-    ),
-    "PaymentAuthorization": ("balance_cents",),
-    "Payment": ("balance_cents",),
-    "Invoice": ("total_amount_with_tax_cents",),
-    "CreditMemo": ("total_amount_with_tax_cents",),
-    "Order": ("total_amount_cents", "total_tax_amount_cents", "grand_total_amount_cents"),
-    "OrderItem": ("total_price_cents",),
-}
-"""Formula fields exported beside the stored ones, as an org's data export shows them."""
+__all__ = [
+    "DERIVED_FIELDS",
+    "kpi_tables",
+    "metadata",
+    "record_tables",
+    "run_to_folder",
+    "write_run_folder",
+]
+
+_KPI_EVENT_COLUMNS = (
+    "event_id",
+    "time_hours",
+    "activity",
+    "order_summary_id",
+    "amount_cents",
+    "location_id",
+    "attributes",
+)
 
 
-def _records(summary: OrderSummary) -> Iterator[Any]:
-    yield summary
-    yield from summary.items
-    yield from summary.delivery_groups
-    yield from summary.item_changes
-    for order in (summary.original_order, *summary.change_orders):
-        yield order
-        yield from order.items
-        yield from order.delivery_groups
-    for fo in summary.fulfillment_orders:
-        yield fo
-        yield from fo.lines
-    for ro in summary.return_orders:
-        yield ro
-        yield from ro.lines
-    for ops in summary.payment_summaries:
-        yield ops
-        yield from ops.authorizations
-        yield from ops.payments
-        yield from ops.refunds
-    yield from summary.invoices
-    yield from summary.credit_memos
-    yield from summary.process_exceptions
+def kpi_tables(folder: Path | str) -> EventLogTables:
+    """The parts of a run folder's event log the KPIs read, without loading the rest.
 
-
-def record_tables(summaries: list[OrderSummary]) -> dict[str, pd.DataFrame]:
-    """Every record by Salesforce object, one DataFrame each, columns by API field name."""
-    from omsim.domain.events import api_name
-
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for summary in summaries:
-        for record in _records(summary):
-            name = type(record).__name__
-            row = scalar_fields(record)
-            for attribute in DERIVED_FIELDS.get(name, ()):
-                row[api_name(attribute)] = getattr(record, attribute)
-            if name == "OrderSummary":
-                row["OrderLifeCycleType"] = str(record.order_life_cycle_type)
-                row["SourceProcess"] = str(record.source_process)
-            rows[name].append({k: (str(v) if hasattr(v, "value") else v) for k, v in row.items()})
-    return {name: pd.DataFrame(found) for name, found in sorted(rows.items())}
+    Every event but only the columns the KPIs use, and only the event-to-object rows of
+    process exceptions; ``objects`` and ``object_changes`` are left empty. At a million orders
+    the whole log would not fit in memory beside the KPI computation.
+    """
+    folder = Path(folder)
+    events = pq.read_table(folder / "events.parquet", columns=list(_KPI_EVENT_COLUMNS))
+    relations = pq.read_table(
+        folder / "event_objects.parquet",
+        filters=[("object_type", "=", "ProcessException")],
+    )
+    empty = {
+        stem: pq.read_schema(folder / f"{stem}.parquet").empty_table().to_pandas()
+        for stem in ("objects", "object_changes")
+    }
+    return EventLogTables(
+        events.to_pandas(), relations.to_pandas(), empty["objects"], empty["object_changes"]
+    )
 
 
 def git_commit() -> str | None:
@@ -130,23 +101,71 @@ def metadata(result: RunResult) -> dict[str, Any]:
         "horizon_days": result.scenario.horizon_days,
         "start": result.scenario.start.isoformat(),
         "events": len(result.log),
+        "order_summaries": result.counters.retired,
         "order_states": result.state_counts,
         "scenario_settings": result.scenario.model_dump(mode="json"),
     }
 
 
-def write_run_folder(result: RunResult, folder: Path | str, *, ocel: bool = False) -> Path:
-    """Write the run folder and return its path."""
-    folder = Path(folder)
-    (folder / "records").mkdir(parents=True, exist_ok=True)
-    result.log.write_parquet(folder)
-    for name, table in record_tables(result.summaries).items():
-        table.to_parquet(folder / "records" / f"{name}.parquet", index=False)
-    states = pd.DataFrame(sorted(result.order_states.items()), columns=["OrderSummaryId", "State"])
-    states.to_parquet(folder / "records" / "OrderState.parquet", index=False)
-    figures = kpis(result.log.tables())
-    (folder / "kpis.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-    (folder / "metadata.json").write_text(json.dumps(metadata(result), indent=2) + "\n")
-    if ocel:
-        result.log.write_ocel_json(folder / "ocel.json")
+def _partial(folder: Path) -> Path:
+    """A fresh working folder beside ``folder``, renamed into place when complete."""
+    work = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+    if work.exists():
+        shutil.rmtree(work)
+    return work
+
+
+def _into_place(work: Path, folder: Path) -> Path:
+    if folder.exists():
+        shutil.rmtree(folder)
+    work.rename(folder)
     return folder
+
+
+def _finish(result: RunResult, work: Path, figures: dict[str, Any], ocel: bool) -> None:
+    (work / "kpis.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    (work / "metadata.json").write_text(json.dumps(metadata(result), indent=2) + "\n")
+    if ocel:
+        EventLog.read_parquet(work).write_ocel_json(work / "ocel.json")
+
+
+def write_run_folder(result: RunResult, folder: Path | str, *, ocel: bool = False) -> Path:
+    """Write a run held in memory as a run folder and return its path."""
+    folder = Path(folder)
+    if result.folder is not None:
+        raise ValueError(f"the run streamed to {result.folder}: its folder is already written")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = _partial(folder)
+    try:
+        result.log.write_parquet(work)
+        result.records.write(work / "records")
+        _finish(result, work, kpis(result.log.tables()), ocel)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return _into_place(work, folder)
+
+
+def run_to_folder(
+    scenario: Scenario,
+    folder: Path | str,
+    seed: int | None = None,
+    *,
+    ocel: bool = False,
+    progress: bool = False,
+) -> tuple[RunResult, Path]:
+    """Run ``scenario`` streaming into ``folder``; the KPIs are computed once, from its tables.
+
+    Returns the result (holding only the orders open at the end) and the folder's path.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = _partial(folder)
+    try:
+        result = run(scenario, seed, progress=progress, folder=work)
+        _finish(result, work, kpis(kpi_tables(work)), ocel)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    result.folder = folder
+    return result, _into_place(work, folder)

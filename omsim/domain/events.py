@@ -131,6 +131,8 @@ class DomainEvent:
 
 
 _PLAIN = frozenset({int, float, str, bool, type(None)})
+_new = tuple.__new__
+"""Builds a named tuple from a tuple without the keyword-handling ``__new__`` (hot path)."""
 
 
 @cache
@@ -190,10 +192,13 @@ class ChangeSet:
         if old == value:
             return
         setattr(record, attribute, value)
+        record_id, object_type = record.id, type(record).__name__
         self._changes.append(
-            FieldChange(record.id, type(record).__name__, api_name(attribute), old, value)
+            _new(FieldChange, (record_id, object_type, api_name(attribute), old, value))
         )
-        self.involve(record, "updated")
+        key = (record_id, "updated")
+        if key not in self._objects:
+            self._objects[key] = _new(Related, (record_id, object_type, "updated"))
 
     def add(self, record: Any, attribute: str, delta: int) -> None:
         """Add ``delta`` to a numeric field."""
@@ -206,12 +211,12 @@ class ChangeSet:
         record_id = record.id
         key = (record_id, qualifier)
         if key not in self._objects:
-            self._objects[key] = Related(record_id, object_type, qualifier)
+            self._objects[key] = _new(Related, (record_id, object_type, qualifier))
         append = self._changes.append
         for attribute, name in _tracked_attributes(record_type):
             value = getattr(record, attribute)
             if value is not None:
-                append(FieldChange(record_id, object_type, name, None, value))
+                append(_new(FieldChange, (record_id, object_type, name, None, value)))
 
     @property
     def empty(self) -> bool:

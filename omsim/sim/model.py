@@ -7,21 +7,25 @@ for a trigger, as a record-triggered flow does in Salesforce.
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
 
-from omsim.domain import DomainEvent, IdFactory, OrderSummary
+from omsim.domain import DomainEvent, IdFactory, OrderSummary, invariant_violations
 from omsim.eventlog import EventLog
 from omsim.network.inventory import Inventory
 from omsim.network.locations import LocationType
 from omsim.network.routing.plan import RoutingOptions
 from omsim.network.routing.registry import RoutingStrategy, get_strategy
+from omsim.recordtables import RecordTables, records_of
 from omsim.scenario_schema import OutageSpec, Scenario, SiteSpec
 from omsim.scenario_service import StoreClosureSpec
 from omsim.sim.demand import OrderDraft
+from omsim.sim.retirement import FINAL_STATES, RunIntegrityError, order_state
 from omsim.sim.sites import Outage, Site
 from omsim.sim.streams import Streams
 from omsim.sim.world import World, build_world
@@ -54,6 +58,10 @@ class OrderTrack:
         Invoices whose capture waits for the exception desk (gated on active exceptions).
     waiting_for_desk : bool
         Routing is held until the order's active process exceptions are resolved.
+    appeased : bool
+        The customer was already given an appeasement for a late parcel.
+    active : int
+        Flows (SimPy processes) still working on the order: it can be retired only at 0.
     """
 
     draft: OrderDraft
@@ -66,21 +74,34 @@ class OrderTrack:
     uncaptured_invoices: list[str] = field(default_factory=list)
     waiting_for_desk: bool = False
     appeased: bool = False
+    active: int = 0
+    """Processes of the run still working on this order; retired only at 0."""
 
 
 @dataclass
 class Counters:
-    """Checkouts that never became orders."""
+    """Checkouts, those that never became orders, and the Order Summaries made and retired."""
 
     arrivals: int = 0
     declined: int = 0
     stocked_out: int = 0
+    original_summaries: int = 0
+    retired: int = 0
 
 
 class Model:
     """Everything a flow can reach: ``model.env``, ``model.world``, ``model.inventory`` ..."""
 
-    def __init__(self, scenario: Scenario, seed: int, flows: dict[str, Flow]) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        flows: dict[str, Flow],
+        *,
+        log: EventLog | None = None,
+        records: RecordTables | None = None,
+        keep_retired: bool = True,
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.env = simpy.Environment()
@@ -88,7 +109,11 @@ class Model:
         self.world: World
         self.inventory: Inventory
         self.world, self.inventory = build_world(scenario, self.streams.catalog)
-        self.log = EventLog(scenario.start)
+        self.log = EventLog(scenario.start) if log is None else log
+        self.records = RecordTables() if records is None else records
+        self.keep_retired = keep_retired
+        self.retired: set[str] = set()  # retired ids still in `summaries` (keep_retired)
+        self.states: Counter[str] = Counter()  # end states of retired orders
         self.ids = IdFactory()
         self.flows = flows
         self.summaries: dict[str, OrderSummary] = {}
@@ -164,7 +189,58 @@ class Model:
 
     def trigger(self, name: str, record: Any) -> simpy.Process:
         """Start the flow registered for ``name`` on ``record``."""
-        return self.env.process(self.flows[name](self.env, self, record))
+        return self.start(_order_id(record), self.flows[name](self.env, self, record))
+
+    def start(self, order_id: str | None, flow: Generator[Any, Any, Any]) -> simpy.Process:
+        """Run ``flow`` as a process working on the order ``order_id`` (None: on no order).
+
+        The order is not retired while such a process runs; when its last one ends, it is
+        retired if it is in a final state.
+        """
+        process = self.env.process(flow)
+        if order_id is not None:
+            track = self.tracks.get(order_id)
+            if track is not None:
+                track.active += 1
+                process.callbacks.append(partial(self._ended, order_id))
+        return process
+
+    def _ended(self, order_id: str, _: simpy.Event) -> None:
+        track = self.tracks[order_id]
+        track.active -= 1
+        if not track.active:
+            self.retire_if_done(order_id)
+
+    def retire_if_done(self, order_id: str) -> bool:
+        """Retire the order if it can no longer change (see `omsim.sim.retirement`)."""
+        track = self.tracks[order_id]
+        if track.active or track.routing_scheduled or order_id in self.retired:
+            return False
+        summary = self.summaries[order_id]
+        state = order_state(summary, parcels_out=track.parcels_out, returns_out=track.returns_out)
+        if state not in FINAL_STATES:
+            return False
+        self.write_off(summary, state)
+        if self.keep_retired:
+            self.retired.add(order_id)
+        else:
+            del self.summaries[order_id]
+            del self.tracks[order_id]
+        return True
+
+    def write_off(self, summary: OrderSummary, state: str) -> None:
+        """Check an order's invariants and hand its final rows to the record tables."""
+        problems = invariant_violations(summary)
+        if problems:
+            raise RunIntegrityError(
+                f"OrderSummary {summary.id} ({state}) broke its invariants:\n  "
+                + "\n  ".join(problems)
+            )
+        self.records.add(summary, state)
+        self.states[state] += 1
+        self.counters.retired += 1
+        if self.log.streaming:
+            self.log.forget(record.id for record in records_of(summary))
 
     def record(self, events: Iterable[DomainEvent]) -> None:
         """Append domain events to the event log; a raised process exception goes to the desk.
@@ -197,6 +273,15 @@ class Model:
         self.log.note(activity, self.env.now, objects, **attributes)
 
 
+def _order_id(record: Any) -> str | None:
+    """The Order Summary a flow's record belongs to (None for a checkout not yet an order)."""
+    if isinstance(record, tuple):
+        record = record[0]
+    if isinstance(record, OrderSummary):
+        return record.id
+    return getattr(record, "order_summary_id", None)
+
+
 def load_flow(path: str) -> Flow:
     """A user's flow from ``package.module:function``."""
     module_name, _, name = path.partition(":")
@@ -209,8 +294,10 @@ def load_flow(path: str) -> Flow:
     return flow  # type: ignore[no-any-return]
 
 
-def build_model(scenario: Scenario, seed: int | None = None) -> Model:
-    """The model for ``scenario`` with starter flows, and any the scenario replaces."""
+def build_model(scenario: Scenario, seed: int | None = None, **options: Any) -> Model:
+    """The model for ``scenario`` with starter flows, and any the scenario replaces.
+
+    ``options`` go to `Model` (``log``, ``records``, ``keep_retired``)."""
     from omsim.sim.flows import STARTER_FLOWS
 
     flows: dict[str, Flow] = dict(STARTER_FLOWS)
@@ -218,4 +305,4 @@ def build_model(scenario: Scenario, seed: int | None = None) -> Model:
         if trigger not in flows:
             raise ValueError(f"flows: unknown trigger {trigger!r}; triggers: {', '.join(flows)}")
         flows[trigger] = load_flow(path)
-    return Model(scenario, scenario.seed if seed is None else seed, flows)
+    return Model(scenario, scenario.seed if seed is None else seed, flows, **options)

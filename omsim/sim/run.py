@@ -10,30 +10,31 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from omsim.domain import OrderSummary, invariant_violations
 from omsim.domain.picklists import ItemType
 from omsim.eventlog import EventLog
+from omsim.recordtables import RecordTables
 from omsim.scenario_schema import Scenario
 from omsim.sim.flows.routing import routing_scheduler
 from omsim.sim.model import Counters, Model, OrderTrack, build_model
 from omsim.sim.processes import order_arrivals, replenishment
+from omsim.sim.retirement import FINAL_STATES, OPEN_STATES, RunIntegrityError
+from omsim.sim.retirement import order_state as _order_state
 
-FINAL_STATES = ("Completed", "Canceled", "External")
-OPEN_STATES = (
-    "Open: Exception",
-    "Open: Awaiting Routing",
-    "Open: In Fulfillment",
-    "Open: In Transit",
-    "Open: Awaiting Pickup",
-    "Open: Return In Progress",
-)
-
-
-class RunIntegrityError(RuntimeError):
-    """An order was lost or broke an invariant; the message names it."""
+__all__ = [
+    "FINAL_STATES",
+    "OPEN_STATES",
+    "RunIntegrityError",
+    "RunResult",
+    "account",
+    "order_state",
+    "run",
+    "unit_balance",
+]
 
 
 @dataclass
@@ -42,8 +43,17 @@ class RunResult:
 
     Attributes
     ----------
+    summaries : list of OrderSummary
+        Every Order Summary of the run when it ran in memory; when it streamed to a folder,
+        only those still open at the end (the others were retired to the record tables).
     order_states : dict of str to str
-        Order Summary id -> one of `FINAL_STATES` or `OPEN_STATES`.
+        Order Summary id -> one of `FINAL_STATES` or `OPEN_STATES`, for ``summaries``.
+    states : Counter
+        How many Order Summaries ended in each state, all of them.
+    records : RecordTables
+        The final-state record tables (in memory, or streamed to ``folder/records``).
+    folder : Path or None
+        Where the run streamed its tables, when it did.
     wall_seconds : float
         Wall-clock duration of the run (reported in metadata, never in the event log).
     """
@@ -56,40 +66,49 @@ class RunResult:
     order_states: dict[str, str]
     wall_seconds: float
     model: Model = field(repr=False)
+    states: Counter[str] = field(default_factory=Counter)
+    records: RecordTables = field(default_factory=RecordTables, repr=False)
+    folder: Path | None = None
 
     @property
     def state_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(self.order_states.values()).items()))
+        return dict(sorted(self.states.items()))
 
 
 def order_state(summary: OrderSummary, track: OrderTrack) -> str:
-    """Where an order stands at the end of the run."""
-    if not summary.is_managed:
-        return "External"
-    products = summary.product_items
-    if summary.active_process_exception_count:
-        return "Open: Exception"
-    if track.returns_out:
-        return "Open: Return In Progress"
-    if all(i.quantity_net_ordered == 0 for i in products):
-        return "Canceled"
-    if (
-        all(i.quantity_net_ordered <= i.quantity_fulfilled for i in products)
-        and track.parcels_out == 0
-    ):
-        return "Completed"
-    if any(i.quantity_available_to_fulfill for i in products):
-        return "Open: Awaiting Routing"
-    if any(i.quantity_in_fulfillment for i in products):
-        return "Open: In Fulfillment"
-    pickup = any(g.delivery_method == "Pickup" for g in summary.delivery_groups)
-    return "Open: Awaiting Pickup" if pickup else "Open: In Transit"
+    """Where an order stands at the end of the run (see `omsim.sim.retirement.order_state`)."""
+    return _order_state(summary, parcels_out=track.parcels_out, returns_out=track.returns_out)
 
 
-def run(scenario: Scenario, seed: int | None = None, *, progress: bool = False) -> RunResult:
-    """Simulate ``scenario`` to its horizon with ``seed`` (default: the scenario's)."""
+def run(
+    scenario: Scenario,
+    seed: int | None = None,
+    *,
+    progress: bool = False,
+    folder: Path | str | None = None,
+    keep_retired: bool | None = None,
+) -> RunResult:
+    """Simulate ``scenario`` to its horizon with ``seed`` (default: the scenario's).
+
+    In memory by default: every record stays reachable in ``result.summaries``. Given a
+    ``folder``, the event log and the record tables stream to Parquet files there and retired
+    orders leave memory (``keep_retired`` False unless asked), so memory follows the orders in
+    flight; the files are complete when ``run`` returns. Either way every order's invariants
+    are checked, when it is retired or at the end, and the run fails loudly on a broken one.
+    """
     started = time.perf_counter()
-    model = build_model(scenario, seed)
+    out = None if folder is None else Path(folder)
+    options = {}
+    if out is not None:
+        start = scenario.start
+        options = {
+            "log": EventLog(start, folder=out),
+            "records": RecordTables(out / "records"),
+            "keep_retired": bool(keep_retired),
+        }
+    elif keep_retired is False:
+        options = {"keep_retired": False}
+    model = build_model(scenario, seed, **options)
     env = model.env
     env.process(order_arrivals(env, model))
     env.process(routing_scheduler(env, model))
@@ -102,15 +121,31 @@ def run(scenario: Scenario, seed: int | None = None, *, progress: bool = False) 
                 bar.update(1)
     if env.now < horizon:
         env.run(until=horizon)
+    states: dict[str, str] = {}
+    for summary in model.summaries.values():
+        state = order_state(summary, model.tracks[summary.id])
+        states[summary.id] = state
+        if summary.id not in model.retired:
+            if state in FINAL_STATES + OPEN_STATES:
+                model.write_off(summary, state)
+        elif state not in FINAL_STATES:
+            raise RunIntegrityError(
+                f"OrderSummary {summary.id} changed after it was retired: now {state!r}"
+            )
+    model.records.close()
+    model.log.close()
     result = RunResult(
         scenario=scenario,
         seed=model.seed,
         log=model.log,
         summaries=list(model.summaries.values()),
         counters=model.counters,
-        order_states={s.id: order_state(s, model.tracks[s.id]) for s in model.summaries.values()},
+        order_states=states,
         wall_seconds=time.perf_counter() - started,
         model=model,
+        states=model.states,
+        records=model.records,
+        folder=out,
     )
     account(result)
     return result
@@ -119,11 +154,19 @@ def run(scenario: Scenario, seed: int | None = None, *, progress: bool = False) 
 def account(result: RunResult) -> None:
     """Check that no order was lost and every Order Summary holds its invariants."""
     c = result.counters
-    originals = [s for s in result.summaries if s.source_order_summary_id is None]
-    if c.arrivals != c.declined + c.stocked_out + len(originals):
+    if c.arrivals != c.declined + c.stocked_out + c.original_summaries:
         raise RunIntegrityError(
             f"{c.arrivals} checkouts but {c.declined} declined + {c.stocked_out} stocked out + "
-            f"{len(originals)} order summaries"
+            f"{c.original_summaries} order summaries"
+        )
+    originals = sum(s.source_order_summary_id is None for s in result.summaries)
+    if result.model.keep_retired and originals != c.original_summaries:
+        raise RunIntegrityError(
+            f"{c.original_summaries} order summaries were created but the run holds {originals}"
+        )
+    if sum(result.states.values()) != c.retired:
+        raise RunIntegrityError(
+            f"{c.retired} order summaries written but {sum(result.states.values())} have a state"
         )
     problems = []
     for summary in result.summaries:

@@ -86,10 +86,23 @@ def minimal_covering_sets(
         Search caps.
     """
     candidates: Sequence[str] = sorted(eligible)
+    if 0 < len(candidates) <= min(max_checks, _CHUNK) and max_results > len(candidates):
+        # Most orders are covered by one location: check singles without building arrays.
+        lines = tuple(request.lines.items())
+        singles = [
+            (loc,)
+            for loc in candidates
+            if all(eligible[loc].get(sku, 0) >= qty for sku, qty in lines)
+        ]
+        if singles or max_size == 1:
+            return SplitSearch(tuple(singles), len(candidates), None)
+        first_size = 2
+        n_checks = len(candidates)
+    else:
+        first_size, n_checks = 1, 0
     stock, need = stock_array(request, eligible, candidates)
     found: list[tuple[str, ...]] = []
-    n_checks = 0
-    for size in range(1, min(max_size, len(candidates)) + 1):
+    for size in range(first_size, min(max_size, len(candidates)) + 1):
         combos = itertools.combinations(range(len(candidates)), size)
         while True:
             budget = min(_CHUNK, max_checks - n_checks)
@@ -119,6 +132,11 @@ def rank_by_average_distance(
     """Sets ranked by mean distance to the zone (km), ascending; ties keep input order."""
     if not sets:
         return []
+    if all(len(s) == 1 for s in sets):  # the mean of one distance is that distance
+        column = matrix.distance_km[:, zone_idx]
+        single = [float(column[matrix.loc(s[0])]) for s in sets]
+        ranked = sorted(range(len(sets)), key=single.__getitem__)  # stable, as argsort(stable)
+        return [CandidateSet(sets[i], single[i]) for i in ranked]
     rows = np.array([[matrix.loc(loc) for loc in s] for s in sets], dtype=np.int64)
     means = matrix.distance_km[rows, zone_idx].mean(axis=1)
     order = np.argsort(means, kind="stable")

@@ -46,7 +46,8 @@ def capture_order(
     draft = reserved
     summary = _create_summary(model, draft)
     if not summary.is_managed:
-        return  # processed by an external system: recorded for reference only
+        model.retire_if_done(summary.id)  # processed by an external system: for reference only
+        return
     days = model.scenario.payments.authorization_valid_days
     model.record(
         authorize_payment(
@@ -62,7 +63,7 @@ def capture_order(
         model.record(set_order_summary_status(summary, "Approved", at=env.now))
     behaviour = draft.behaviour
     if behaviour.cancel_after_hours is not None:
-        env.process(customer_cancellation(env, model, summary))
+        model.start(summary.id, customer_cancellation(env, model, summary))
     model.trigger("order_summary_created", summary)
 
 
@@ -123,6 +124,7 @@ def _create_summary(model: Model, draft: OrderDraft) -> OrderSummary:
     summary, events = create_order_summary(model.ids, order, at=now, life_cycle_type=life_cycle)
     model.record(events)
     model.summaries[summary.id] = summary
+    model.counters.original_summaries += 1
     from omsim.sim.model import OrderTrack
 
     track = OrderTrack(draft)

@@ -121,12 +121,13 @@ def after_delivery(
         n = min(track.returns_pending.get(plan.sku, 0), ln.quantity)
         if n:
             track.returns_pending[plan.sku] -= n
-            env.process(
-                _send_back(env, model, summary, ln.order_item_summary_id, replace(plan, units=n))
+            model.start(
+                summary.id,
+                _send_back(env, model, summary, ln.order_item_summary_id, replace(plan, units=n)),
             )
     if late and behaviour.contacts_if_late and not track.appeased:
         track.appeased = True
-        env.process(_contact_about_late_parcel(env, model, summary, fo, behaviour))
+        model.start(summary.id, _contact_about_late_parcel(env, model, summary, fo, behaviour))
 
 
 def _send_back(

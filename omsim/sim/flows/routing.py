@@ -182,7 +182,7 @@ def _no_route(model: Model, summary: OrderSummary, result: NoRoute) -> None:
         )
         return
     model.tracks[summary.id].routing_scheduled = True
-    env.process(_retry(env, model, summary, routing.retry_delay_hours))
+    model.start(summary.id, _retry(env, model, summary, routing.retry_delay_hours))
 
 
 def _retry(

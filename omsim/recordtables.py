@@ -1,0 +1,277 @@
+"""Final-state record tables: every Salesforce-shaped record as a row, as an org's data export.
+
+One table per Salesforce object (``records/<Object>.parquet``), columns by API field name: the
+record's stored scalar fields, then the formula fields in `DERIVED_FIELDS`. An order's rows are
+taken when it is retired (it can no longer change) or at the end of the run, so a table is
+written in retirement order. ``OrderState`` (``OrderSummaryId``, ``State``) says where every
+Order Summary ended.
+
+Given a folder, `RecordTables` streams: every ``rows_per_group`` rows of an object are written as
+a Parquet row group and dropped from memory. Each object's Arrow schema comes from its record
+class's type hints, so every row group of a file has the same columns and types (integers stay
+integers, missing values are nulls).
+"""
+
+from __future__ import annotations
+
+import enum
+import typing
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from types import NoneType, UnionType
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from omsim.domain import OrderSummary
+from omsim.domain.events import _exported, api_name
+
+__all__ = ["DERIVED_FIELDS", "RecordTables", "record_tables", "records_of"]
+
+DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
+    "OrderSummary": ("active_process_exception_count", "original_order_id"),
+    "OrderItemSummary": (
+        "type_code",
+        "quantity",
+        "quantity_net_ordered",
+        "quantity_available_to_fulfill",
+        "quantity_available_to_cancel",
+        "quantity_available_to_return",
+        "quantity_available_to_reship",
+        "total_price_cents",
+        "total_amt_with_tax_cents",
+    ),
+    "FulfillmentOrder": ("status_category", "item_count"),
+    "ReturnOrder": ("status_category",),
+    "ProcessException": ("status_category",),
+    "OrderPaymentSummary": (
+        "authorization_amount_cents",
+        "captured_amount_cents",
+        "refunded_amount_cents",
+        "balance_amount_cents",
+        "available_to_refund_cents",
+    ),
+    "PaymentAuthorization": ("balance_cents",),
+    "Payment": ("balance_cents",),
+    "Invoice": ("total_amount_with_tax_cents",),
+    "CreditMemo": ("total_amount_with_tax_cents",),
+    "Order": ("total_amount_cents", "total_tax_amount_cents", "grand_total_amount_cents"),
+    "OrderItem": ("total_price_cents",),
+}
+"""Formula fields exported beside the stored ones, as an org's data export shows them."""
+
+STATE_TABLE = "OrderState"
+
+
+def records_of(summary: OrderSummary) -> Iterator[Any]:
+    """Every record of an order: the summary, its lines and groups, the original Order and
+    change orders, fulfillment and return orders, payments, invoices, credit memos, exceptions."""
+    yield summary
+    yield from summary.items
+    yield from summary.delivery_groups
+    yield from summary.item_changes
+    for order in (summary.original_order, *summary.change_orders):
+        yield order
+        yield from order.items
+        yield from order.delivery_groups
+    for fo in summary.fulfillment_orders:
+        yield fo
+        yield from fo.lines
+    for ro in summary.return_orders:
+        yield ro
+        yield from ro.lines
+    for ops in summary.payment_summaries:
+        yield ops
+        yield from ops.authorizations
+        yield from ops.payments
+        yield from ops.refunds
+    yield from summary.invoices
+    yield from summary.credit_memos
+    yield from summary.process_exceptions
+
+
+_ARROW = {int: pa.int64(), float: pa.float64(), str: pa.large_string(), bool: pa.bool_()}
+
+
+def _arrow_type(hint: Any) -> tuple[pa.DataType, Callable[[Any], Any]] | None:
+    """Arrow type of a field's type hint and the conversion of its values; None for children."""
+    if isinstance(hint, UnionType) or typing.get_origin(hint) is typing.Union:
+        kinds = [h for h in typing.get_args(hint) if h is not NoneType]
+        return _arrow_type(kinds[0]) if len(kinds) == 1 else None
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return pa.large_string(), _enum_text
+    if hint is Decimal:
+        return pa.large_string(), _decimal_text
+    if hint in _ARROW:
+        return _ARROW[hint], _same
+    return None  # lists, tuples and records of children: rows of their own
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _enum_text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _decimal_text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+@cache
+def _layout(
+    record_type: type,
+) -> tuple[tuple[str, ...], tuple[Callable[[Any], Any], ...], pa.Schema]:
+    """(attributes, conversions, schema) of a record type's row: stored fields, then formulas."""
+    hints = typing.get_type_hints(record_type)
+    attributes: list[str] = []
+    conversions: list[Callable[[Any], Any]] = []
+    fields: list[pa.Field] = []
+    for attribute, name in _exported(record_type):
+        kind = _arrow_type(hints[attribute])
+        if kind is not None:
+            attributes.append(attribute)
+            conversions.append(kind[1])
+            fields.append(pa.field(name, kind[0]))
+    for attribute in DERIVED_FIELDS.get(record_type.__name__, ()):
+        member = getattr(record_type, attribute)
+        getter = member.fget if isinstance(member, property) else member
+        kind = _arrow_type(typing.get_type_hints(getter)["return"])
+        if kind is None:
+            raise TypeError(f"{record_type.__name__}.{attribute}: no column type for its hint")
+        attributes.append(attribute)
+        conversions.append(kind[1])
+        fields.append(pa.field(api_name(attribute), kind[0]))
+    return tuple(attributes), tuple(conversions), pa.schema(fields)
+
+
+_STATE_SCHEMA = pa.schema([("OrderSummaryId", pa.large_string()), ("State", pa.large_string())])
+
+
+class _Buffer:
+    """Columns of one object's rows not yet written."""
+
+    __slots__ = ("columns", "conversions", "getters", "rows", "schema")
+
+    def __init__(self, attributes: tuple[str, ...], conversions: tuple, schema: pa.Schema) -> None:
+        self.getters = attributes
+        self.conversions = conversions
+        self.schema = schema
+        self.columns: list[list[Any]] = [[] for _ in attributes]
+        self.rows = 0
+
+    def add(self, record: Any) -> None:
+        for column, attribute, convert in zip(
+            self.columns, self.getters, self.conversions, strict=True
+        ):
+            column.append(convert(getattr(record, attribute)))
+        self.rows += 1
+
+    def table(self) -> pa.Table:
+        table = pa.Table.from_arrays(
+            [pa.array(c, type=f.type) for c, f in zip(self.columns, self.schema, strict=True)],
+            schema=self.schema,
+        )
+        self.columns = [[] for _ in self.getters]
+        self.rows = 0
+        return table
+
+
+class RecordTables:
+    """The final-state rows of retired orders, by Salesforce object.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        Stream to ``folder/<Object>.parquet`` (created when missing); in memory when None.
+    rows_per_group : int
+        Rows of one object per streamed row group.
+    """
+
+    def __init__(self, folder: Path | str | None = None, rows_per_group: int = 100_000) -> None:
+        self._folder = None if folder is None else Path(folder)
+        self._rows_per_group = rows_per_group
+        self._buffers: dict[str, _Buffer] = {}
+        self._done: dict[str, list[pa.Table]] = {}  # in memory: the tables of earlier groups
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._states = _Buffer(("id", "state"), (_same, _same), _STATE_SCHEMA)
+        self._closed = False
+        self.orders = 0
+
+    def add(self, summary: OrderSummary, state: str) -> None:
+        """Take the rows of every record of an order that can no longer change."""
+        buffers = self._buffers
+        for record in records_of(summary):
+            name = type(record).__name__
+            buffer = buffers.get(name)
+            if buffer is None:
+                record_type: Any = type(record)  # classes are hashable; typeshed's type is not
+                buffer = buffers[name] = _Buffer(*_layout(record_type))
+            buffer.add(record)
+            if buffer.rows >= self._rows_per_group:
+                self._write(name, buffer.table())
+        self._states.columns[0].append(summary.id)
+        self._states.columns[1].append(state)
+        self._states.rows += 1
+        if self._states.rows >= self._rows_per_group:
+            self._write(STATE_TABLE, self._states.table())
+        self.orders += 1
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        if self._folder is None:
+            self._done.setdefault(name, []).append(table)
+            return
+        writer = self._writers.get(name)
+        if writer is None:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            writer = self._writers[name] = pq.ParquetWriter(
+                self._folder / f"{name}.parquet", table.schema
+            )
+        writer.write_table(table)
+
+    def _drain(self) -> None:
+        for name, buffer in sorted(self._buffers.items()):
+            if buffer.rows:
+                self._write(name, buffer.table())
+        if self._states.rows or STATE_TABLE not in self._writers:
+            self._write(STATE_TABLE, self._states.table())
+
+    def close(self) -> None:
+        """Write what is buffered and close the streamed files."""
+        if self._closed:
+            return
+        self._drain()
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+        self._closed = True
+
+    def arrow(self) -> dict[str, pa.Table]:
+        """Every table as Arrow (in memory), by object name, sorted."""
+        if self._folder is not None:
+            raise RuntimeError("streamed record tables are in their files: read them there")
+        self._drain()
+        return {name: pa.concat_tables(parts) for name, parts in sorted(self._done.items())}
+
+    def write(self, folder: Path | str) -> None:
+        """Write the in-memory tables as ``folder/<Object>.parquet``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, table in self.arrow().items():
+            pq.write_table(table, folder / f"{name}.parquet")
+
+
+def record_tables(summaries: list[OrderSummary]) -> dict[str, pd.DataFrame]:
+    """Every record of ``summaries`` by Salesforce object, one DataFrame each (columns by API
+    field name); ``OrderState`` is left out, as these summaries carry no end state."""
+    tables = RecordTables()
+    for summary in summaries:
+        tables.add(summary, "")
+    return {
+        name: table.to_pandas() for name, table in tables.arrow().items() if name != STATE_TABLE
+    }
