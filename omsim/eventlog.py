@@ -42,6 +42,7 @@ import shutil
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,13 @@ def _encode_all(values: list[Any], missing: str | None) -> list[str | None]:
     return out
 
 
+def _encode_new(values: list[Any]) -> tuple[list[str | None], list[float]]:
+    """JSON text of each new value ("null" for None) and its number (NaN when not numeric)."""
+    texts = _encode_all(values, missing="null")
+    numbers = [float(v) if (type(v) is int or type(v) is float) else _number(v) for v in values]
+    return texts, numbers
+
+
 def _number(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -172,6 +180,17 @@ class _Codes:
             code = self.codes[name] = len(self.names)
             self.names.append(name)
         return code
+
+    def dictionary(self, codes: array) -> pa.DictionaryArray:
+        """The codes as an Arrow dictionary array, dictionary sorted (as `categorical`)."""
+        ordered = sorted(range(len(self.names)), key=self.names.__getitem__)
+        rank = np.empty(len(self.names), dtype=np.int32)
+        rank[ordered] = np.arange(len(ordered), dtype=np.int32)
+        values = np.frombuffer(codes, dtype=np.int32) if len(codes) else np.empty(0, np.int32)
+        return pa.DictionaryArray.from_arrays(
+            pa.array(rank[values] if len(values) else values, type=pa.int32()),
+            pa.array([self.names[i] for i in ordered], type=_STRING),
+        )
 
     def categorical(self, codes: array) -> pd.Categorical:
         """The codes as a pandas Categorical with sorted categories (the same values give the
@@ -430,53 +449,57 @@ class EventLog:
 
     # tables -------------------------------------------------------------------------------
 
-    def _frames(self) -> EventLogTables:
-        """The rows not yet written, as DataFrames (event ids continue the written ones)."""
-        hours = np.frombuffer(self._time_hours, dtype=np.float64) if self._time_hours else None
-        hours = np.array(self._time_hours, dtype=np.float64) if hours is None else hours.copy()
+    def _arrow(self) -> dict[str, pa.Table]:
+        """The rows not yet written as Arrow tables with their fixed schemas (event ids
+        continue the written ones); built straight from the columns, no DataFrame between."""
+        hours = np.array(self._time_hours, dtype=np.float64)
         micros = np.rint(hours * 3_600_000_000.0).astype(np.int64)
-        stamps = pd.Series((self._start_ns + micros * 1000).astype("datetime64[ns]"))
-        events = pd.DataFrame(
-            {
-                "event_id": np.arange(self._written, self._written + len(hours), dtype=np.int64),
-                "time_hours": hours,
-                "timestamp": stamps.dt.tz_localize("UTC"),
-                "activity": self._activities.categorical(self._activity),
-                "order_summary_id": _strings(self._order_summary_id),
-                "amount_cents": pd.array(self._amount_cents, dtype="Int64"),
-                "location_id": _strings(self._location_id),
-                "attributes": _strings(self._attributes),
-            }
-        )
-        event_objects = pd.DataFrame(
-            {
-                "event_id": np.array(self._rel_event, dtype=np.int64),
-                "object_id": _strings(self._rel_object),
-                "object_type": self._types.categorical(self._rel_type),
-                "qualifier": self._qualifiers.categorical(self._rel_qualifier),
-            }
-        )
-        objects = pd.DataFrame(
-            {
-                "object_id": _strings(self._obj_id),
-                "object_type": self._types.categorical(self._obj_type),
-                "first_seen_hours": np.array(self._obj_first, dtype=np.float64),
-            }
-        )
+        n = len(hours)
+        events = [
+            pa.array(np.arange(self._written, self._written + n, dtype=np.int64)),
+            pa.array(hours),
+            pa.array(self._start_ns + micros * 1000, type=pa.int64()).cast(
+                pa.timestamp("ns", tz="UTC")
+            ),
+            self._activities.dictionary(self._activity),
+            pa.array(self._order_summary_id, type=_STRING),
+            pa.array(self._amount_cents, type=pa.int64()),
+            pa.array(self._location_id, type=_STRING),
+            pa.array(self._attributes, type=_STRING),
+        ]
+        relations = [
+            pa.array(np.array(self._rel_event, dtype=np.int64)),
+            pa.array(self._rel_object, type=_STRING),
+            self._types.dictionary(self._rel_type),
+            self._qualifiers.dictionary(self._rel_qualifier),
+        ]
+        objects = [
+            pa.array(self._obj_id, type=_STRING),
+            self._types.dictionary(self._obj_type),
+            pa.array(np.array(self._obj_first, dtype=np.float64)),
+        ]
         change_event = np.array(self._chg_event, dtype=np.int64)
-        object_changes = pd.DataFrame(
-            {
-                "event_id": change_event,
-                "time_hours": hours[change_event - self._written],
-                "object_id": _strings(self._chg_object),
-                "object_type": self._types.categorical(self._chg_type),
-                "field": self._fields.categorical(self._chg_field),
-                "old": _strings(_encode_all(self._chg_old, missing=None)),
-                "new": _strings(_encode_all(self._chg_new, missing="null")),
-                "new_number": np.array([_number(v) for v in self._chg_new], dtype=np.float64),
-            }
-        )
-        return EventLogTables(events, event_objects, objects, object_changes)
+        new_text, new_number = _encode_new(self._chg_new)
+        changes = [
+            pa.array(change_event),
+            pa.array(hours[change_event - self._written]),
+            pa.array(self._chg_object, type=_STRING),
+            self._types.dictionary(self._chg_type),
+            self._fields.dictionary(self._chg_field),
+            pa.array(_encode_all(self._chg_old, missing=None), type=_STRING),
+            pa.array(new_text, type=_STRING),
+            pa.array(new_number, type=pa.float64()),
+        ]
+        columns = dict(zip(TABLES, (events, relations, objects, changes), strict=True))
+        return {
+            stem: pa.Table.from_arrays(arrays, schema=_schema(stem))
+            for stem, arrays in columns.items()
+        }
+
+    def _frames(self) -> EventLogTables:
+        """The rows not yet written, as DataFrames with the tables' pandas dtypes."""
+        tables = {stem: table.to_pandas() for stem, table in self._arrow().items()}
+        return EventLogTables(**tables)
 
     def events(self) -> pd.DataFrame:
         """One row per event.
@@ -522,16 +545,16 @@ class EventLog:
             raise RuntimeError("flush() needs a log created with a folder to stream to")
         if self._closed:
             return
-        frames = self._frames().as_dict()
+        tables = self._arrow()
         if not self._writers:
             self._folder.mkdir(parents=True, exist_ok=True)
             self._writers = {
-                stem: pq.ParquetWriter(self._folder / f"{stem}.parquet", _arrow(frame).schema)
-                for stem, frame in frames.items()
+                stem: pq.ParquetWriter(self._folder / f"{stem}.parquet", _schema(stem))
+                for stem in TABLES
             }
-        for stem, frame in frames.items():
-            if len(frame) or self._written == 0:
-                self._writers[stem].write_table(_arrow(frame))
+        for stem, table in tables.items():
+            if len(table) or self._written == 0:
+                self._writers[stem].write_table(table)
         self._written += len(self._time_hours)
         self._reset()
 
@@ -558,8 +581,8 @@ class EventLog:
                 for stem in TABLES:
                     shutil.copyfile(self._folder / f"{stem}.parquet", folder / f"{stem}.parquet")
             return
-        for stem, table in self._frames().as_dict().items():
-            pq.write_table(_arrow(table), folder / f"{stem}.parquet")
+        for stem, table in self._arrow().items():
+            pq.write_table(table, folder / f"{stem}.parquet")
 
     def write_ocel_json(self, path: Path) -> None:
         """Write the log as OCEL 2.0 JSON (see `omsim.eventlog_ocel.write_ocel_json`)."""
@@ -575,8 +598,57 @@ class EventLog:
         return EventLogTables(**frames)
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """A table's DataFrame as Arrow with its fixed schema (pandas dtypes kept as metadata)."""
-    stem = {tuple(s.names): name for name, s in _SCHEMAS.items()}[tuple(frame.columns)]
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    return table.cast(_SCHEMAS[stem].with_metadata(table.schema.metadata))
+@cache
+def _schema(stem: str) -> pa.Schema:
+    """A table's Arrow schema with the pandas metadata of its DataFrame dtypes, so that
+    ``pd.read_parquet`` gives back ``string``, ``Int64`` and ``category`` columns."""
+    table = pa.Table.from_pandas(_EMPTY_FRAMES[stem](), preserve_index=False)
+    return _SCHEMAS[stem].with_metadata(table.schema.metadata)
+
+
+def _empty_category() -> pd.Categorical:
+    return pd.Categorical([], categories=pd.Index([], dtype=str))
+
+
+def _empty_strings() -> pd.api.extensions.ExtensionArray:
+    return pd.array([], dtype="string")
+
+
+def _empty(*columns: tuple[str, Callable[[], Any]]) -> Callable[[], pd.DataFrame]:
+    return lambda: pd.DataFrame({name: make() for name, make in columns})
+
+
+_EMPTY_FRAMES: dict[str, Callable[[], pd.DataFrame]] = {
+    "events": _empty(
+        ("event_id", lambda: np.empty(0, np.int64)),
+        ("time_hours", lambda: np.empty(0, np.float64)),
+        ("timestamp", lambda: pd.Series([], dtype="datetime64[ns, UTC]")),
+        ("activity", _empty_category),
+        ("order_summary_id", _empty_strings),
+        ("amount_cents", lambda: pd.array([], dtype="Int64")),
+        ("location_id", _empty_strings),
+        ("attributes", _empty_strings),
+    ),
+    "event_objects": _empty(
+        ("event_id", lambda: np.empty(0, np.int64)),
+        ("object_id", _empty_strings),
+        ("object_type", _empty_category),
+        ("qualifier", _empty_category),
+    ),
+    "objects": _empty(
+        ("object_id", _empty_strings),
+        ("object_type", _empty_category),
+        ("first_seen_hours", lambda: np.empty(0, np.float64)),
+    ),
+    "object_changes": _empty(
+        ("event_id", lambda: np.empty(0, np.int64)),
+        ("time_hours", lambda: np.empty(0, np.float64)),
+        ("object_id", _empty_strings),
+        ("object_type", _empty_category),
+        ("field", _empty_category),
+        ("old", _empty_strings),
+        ("new", _empty_strings),
+        ("new_number", lambda: np.empty(0, np.float64)),
+    ),
+}
+"""Each table's DataFrame dtypes, as the tables had them when built with pandas."""

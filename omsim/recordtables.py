@@ -19,6 +19,7 @@ import typing
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any
@@ -154,32 +155,33 @@ _STATE_SCHEMA = pa.schema([("OrderSummaryId", pa.large_string()), ("State", pa.l
 
 
 class _Buffer:
-    """Columns of one object's rows not yet written."""
+    """Rows of one object not yet written, as tuples of raw values (converted per column when
+    the table is built: one ``attrgetter`` call per record on the hot path)."""
 
-    __slots__ = ("columns", "conversions", "getters", "rows", "schema")
+    __slots__ = ("conversions", "get", "rows", "schema")
 
     def __init__(self, attributes: tuple[str, ...], conversions: tuple, schema: pa.Schema) -> None:
-        self.getters = attributes
+        self.get = attrgetter(*attributes) if len(attributes) > 1 else _one(attributes[0])
         self.conversions = conversions
         self.schema = schema
-        self.columns: list[list[Any]] = [[] for _ in attributes]
-        self.rows = 0
+        self.rows: list[tuple[Any, ...]] = []
 
     def add(self, record: Any) -> None:
-        for column, attribute, convert in zip(
-            self.columns, self.getters, self.conversions, strict=True
-        ):
-            column.append(convert(getattr(record, attribute)))
-        self.rows += 1
+        self.rows.append(self.get(record))
 
     def table(self) -> pa.Table:
-        table = pa.Table.from_arrays(
-            [pa.array(c, type=f.type) for c, f in zip(self.columns, self.schema, strict=True)],
-            schema=self.schema,
-        )
-        self.columns = [[] for _ in self.getters]
-        self.rows = 0
-        return table
+        columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(self.schema)
+        arrays = [
+            pa.array(column if convert is _same else [convert(v) for v in column], type=field.type)
+            for column, convert, field in zip(columns, self.conversions, self.schema, strict=True)
+        ]
+        self.rows = []
+        return pa.Table.from_arrays(arrays, schema=self.schema)
+
+
+def _one(attribute: str) -> Callable[[Any], tuple[Any, ...]]:
+    get = attrgetter(attribute)
+    return lambda record: (get(record),)
 
 
 class RecordTables:
@@ -199,7 +201,7 @@ class RecordTables:
         self._buffers: dict[str, _Buffer] = {}
         self._done: dict[str, list[pa.Table]] = {}  # in memory: the tables of earlier groups
         self._writers: dict[str, pq.ParquetWriter] = {}
-        self._states = _Buffer(("id", "state"), (_same, _same), _STATE_SCHEMA)
+        self._states = _Buffer(("id", "state"), (_same, _same), _STATE_SCHEMA)  # of tuples
         self._closed = False
         self.orders = 0
 
@@ -212,13 +214,11 @@ class RecordTables:
             if buffer is None:
                 record_type: Any = type(record)  # classes are hashable; typeshed's type is not
                 buffer = buffers[name] = _Buffer(*_layout(record_type))
-            buffer.add(record)
-            if buffer.rows >= self._rows_per_group:
+            buffer.rows.append(buffer.get(record))
+            if len(buffer.rows) >= self._rows_per_group:
                 self._write(name, buffer.table())
-        self._states.columns[0].append(summary.id)
-        self._states.columns[1].append(state)
-        self._states.rows += 1
-        if self._states.rows >= self._rows_per_group:
+        self._states.rows.append((summary.id, state))
+        if len(self._states.rows) >= self._rows_per_group:
             self._write(STATE_TABLE, self._states.table())
         self.orders += 1
 

@@ -153,6 +153,7 @@ def run_to_folder(
     *,
     ocel: bool = False,
     progress: bool = False,
+    rows_per_group: int = 200_000,
 ) -> tuple[RunResult, Path]:
     """Run ``scenario`` streaming into ``folder``; the KPIs are computed once, from its tables.
 
@@ -162,7 +163,7 @@ def run_to_folder(
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = _partial(folder)
     try:
-        result = run(scenario, seed, progress=progress, folder=work)
+        result = run(scenario, seed, progress=progress, folder=work, rows_per_group=rows_per_group)
         _finish(result, work, kpis(kpi_tables(work)), ocel)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -87,6 +87,7 @@ def run(
     progress: bool = False,
     folder: Path | str | None = None,
     keep_retired: bool | None = None,
+    rows_per_group: int = 200_000,
 ) -> RunResult:
     """Simulate ``scenario`` to its horizon with ``seed`` (default: the scenario's).
 
@@ -95,6 +96,7 @@ def run(
     orders leave memory (``keep_retired`` False unless asked), so memory follows the orders in
     flight; the files are complete when ``run`` returns. Either way every order's invariants
     are checked, when it is retired or at the end, and the run fails loudly on a broken one.
+    ``rows_per_group`` sets the streamed files' row groups (events, or rows of one object).
     """
     started = time.perf_counter()
     out = None if folder is None else Path(folder)
@@ -102,8 +104,8 @@ def run(
     if out is not None:
         start = scenario.start
         options = {
-            "log": EventLog(start, folder=out),
-            "records": RecordTables(out / "records"),
+            "log": EventLog(start, folder=out, rows_per_group=rows_per_group),
+            "records": RecordTables(out / "records", rows_per_group=rows_per_group),
             "keep_retired": bool(keep_retired),
         }
     elif keep_retired is False:

@@ -77,6 +77,7 @@ def routing_scheduler(env: simpy.Environment, model: Model) -> Generator[Any, An
         batch, model.routing_queue = model.routing_queue, []
         for summary_id in batch:
             route_summary(model, model.summaries[summary_id])
+            model.retire_if_done(summary_id)  # e.g. canceled while it waited on the schedule
 
 
 def open_units(summary: OrderSummary, group_id: str) -> list[tuple[Any, int]]:
