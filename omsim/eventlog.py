@@ -260,7 +260,7 @@ class EventLog:
         tracked_fields: Callable[[str], bool] = default_tracked_field,
         *,
         folder: Path | str | None = None,
-        rows_per_group: int = 200_000,
+        rows_per_group: int = 100_000,
     ) -> None:
         self.start = _as_utc(start)
         self._start_ns = pd.Timestamp(self.start).value

@@ -195,7 +195,7 @@ class RecordTables:
         Rows of one object per streamed row group.
     """
 
-    def __init__(self, folder: Path | str | None = None, rows_per_group: int = 100_000) -> None:
+    def __init__(self, folder: Path | str | None = None, rows_per_group: int = 20_000) -> None:
         self._folder = None if folder is None else Path(folder)
         self._rows_per_group = rows_per_group
         self._buffers: dict[str, _Buffer] = {}

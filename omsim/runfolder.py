@@ -153,7 +153,7 @@ def run_to_folder(
     *,
     ocel: bool = False,
     progress: bool = False,
-    rows_per_group: int = 200_000,
+    rows_per_group: int = 100_000,
 ) -> tuple[RunResult, Path]:
     """Run ``scenario`` streaming into ``folder``; the KPIs are computed once, from its tables.
 
