@@ -1,4 +1,4 @@
-"""The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--ocel]``."""
+"""The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--ocel [json|sqlite]]``."""
 
 from __future__ import annotations
 
@@ -59,9 +59,7 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else REPORTS / "runs" / f"{scenario.name}-seed{seed}"
-    result, folder = run_to_folder(
-        scenario, out, seed, ocel=bool(args.ocel), progress=not args.quiet
-    )
+    result, folder = run_to_folder(scenario, out, seed, ocel=args.ocel, progress=not args.quiet)
     kpis = json.loads((folder / "kpis.json").read_text())
     print(_summary_table(kpis, result.state_counts))
     print(f"\nrun folder: {folder.resolve()}")
@@ -79,7 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument(
         "--out", default=None, help="run folder (default: reports/runs/<name>-seed<N>)"
     )
-    run_parser.add_argument("--ocel", action="store_true", help="also write ocel.json (OCEL 2.0)")
+    run_parser.add_argument(
+        "--ocel",
+        nargs="?",
+        const="json",
+        default=None,
+        choices=["json", "sqlite"],
+        help="also write the OCEL 2.0 log: ocel.json (--ocel, --ocel json) or ocel.sqlite",
+    )
     run_parser.add_argument(
         "--horizon-days", type=float, default=None, help="override the scenario's horizon (days)"
     )

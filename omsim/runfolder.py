@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 
 import omsim
 from omsim.analysis.kpis import kpis
-from omsim.eventlog import EventLog, EventLogTables
+from omsim.eventlog import EventLogTables
+from omsim.eventlog_ocel import OCEL_FILES, write_ocel
 from omsim.recordtables import DERIVED_FIELDS, record_tables
 from omsim.scenario import scenario_hash
 from omsim.scenario_schema import Scenario
@@ -122,15 +123,30 @@ def _into_place(work: Path, folder: Path) -> Path:
     return folder
 
 
-def _finish(result: RunResult, work: Path, figures: dict[str, Any], ocel: bool) -> None:
+def _ocel_format(ocel: bool | str | None) -> str | None:
+    """``True`` -> ``json`` (the flag alone); a format name is kept; None or False: no export."""
+    if ocel is True:
+        return "json"
+    return ocel or None
+
+
+def _finish(
+    result: RunResult, work: Path, figures: dict[str, Any], ocel: bool | str | None
+) -> None:
     (work / "kpis.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     (work / "metadata.json").write_text(json.dumps(metadata(result), indent=2) + "\n")
-    if ocel:
-        EventLog.read_parquet(work).write_ocel_json(work / "ocel.json")
+    fmt = _ocel_format(ocel)
+    if fmt is not None:
+        write_ocel(work, fmt)  # streams from the written tables
 
 
-def write_run_folder(result: RunResult, folder: Path | str, *, ocel: bool = False) -> Path:
-    """Write a run held in memory as a run folder and return its path."""
+def write_run_folder(
+    result: RunResult, folder: Path | str, *, ocel: bool | str | None = None
+) -> Path:
+    """Write a run held in memory as a run folder and return its path.
+
+    ``ocel``: ``"json"`` (or True) writes ``ocel.json``, ``"sqlite"`` writes ``ocel.sqlite``.
+    """
     folder = Path(folder)
     if result.folder is not None:
         raise ValueError(f"the run streamed to {result.folder}: its folder is already written")
@@ -151,14 +167,20 @@ def run_to_folder(
     folder: Path | str,
     seed: int | None = None,
     *,
-    ocel: bool = False,
+    ocel: bool | str | None = None,
     progress: bool = False,
     rows_per_group: int = 100_000,
 ) -> tuple[RunResult, Path]:
     """Run ``scenario`` streaming into ``folder``; the KPIs are computed once, from its tables.
 
     Returns the result (holding only the orders open at the end) and the folder's path.
+    ``ocel`` as in `write_run_folder`; the format is checked before the run starts.
     """
+    fmt = _ocel_format(ocel)
+    if fmt is not None and fmt not in OCEL_FILES:
+        raise ValueError(
+            f"unknown OCEL format {fmt!r}: choose {' or '.join(map(repr, OCEL_FILES))}"
+        )
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = _partial(folder)

@@ -15,6 +15,12 @@ REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = REPO / "benchmarks"
 
 SMOKE_RUNS: dict[str, list[tuple[list[str], list[str]]]] = {
+    "bench_ocel.py": [
+        (
+            ["--orders", "200", "--orders-per-group", "50"],
+            ["200 orders in 4 row groups", "parquet", "json", "sqlite"],
+        )
+    ],
     "bench_routing.py": [
         (
             ["--orders", "50"],

@@ -149,3 +149,14 @@ def test_a_run_that_breaks_its_accounting_fails_loudly_naming_the_order(tutorial
     broken.counters.arrivals += 1  # a checkout that became nothing
     with pytest.raises(RunIntegrityError, match="checkouts but"):
         account(broken)
+
+
+def test_cli_writes_the_ocel_format_asked_for(tmp_path, capsys) -> None:
+    args = ["run", "tutorial", "--horizon-days", "1", "--quiet", "--out"]
+    assert main([*args, str(tmp_path / "s"), "--ocel", "sqlite"]) == 0
+    assert (tmp_path / "s" / "ocel.sqlite").exists() and not (tmp_path / "s" / "ocel.json").exists()
+    assert main([*args, str(tmp_path / "j"), "--ocel"]) == 0
+    assert (tmp_path / "j" / "ocel.json").exists()
+    with pytest.raises(SystemExit):  # argparse: exit status 2 with the allowed choices
+        main([*args, str(tmp_path / "x"), "--ocel", "xml"])
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
