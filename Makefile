@@ -31,9 +31,10 @@ format: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest omsim tests
 
-# The main job: simulate the default scenario and print its KPI summary and run folder.
+# The main job: simulate the default scenario and print its KPI summary and run folder
+# (--force: each report replaces the run folder of the one before).
 report: $(STAMP)
-	$(BIN)/omsim run scenarios/regional_retailer.yaml
+	$(BIN)/omsim run scenarios/regional_retailer.yaml --force
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -24,7 +24,7 @@ How SimPy work is counted
     the report checks the checkouts, and the events scheduled where the result exposes its
     environment); ``--count-orders`` makes it smaller to save time, and the counts are then
     per-order estimates from that run. Counting by wrapping costs a Python call per event, which
-    is why the timed run is left untouched (STYLE.md's warning against monkey-patching is about
+    is why the timed run is left untouched (the project's rule against monkey-patching is about
     models monitoring themselves; this patch lives only inside the benchmark's counting run).
 
 The bare SimPy program

@@ -196,7 +196,7 @@ def report_scale(args: argparse.Namespace) -> None:
                 print(f"{mode:<8}failed ({failure(child)})")
                 continue
             kpis = json.loads((folder / "kpis.json").read_text())
-            n = kpis["checkouts"]
+            n = kpis["checkouts_attempted"]
             print(
                 f"{mode:<8}{child.seconds:>9.1f}{child.peak_kib / 1024:>9.0f}{n:>11,}"
                 f"{n / child.seconds:>10,.0f}{kpis['order_summaries_created']:>11,}"

@@ -1,65 +1,160 @@
-"""The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--ocel [json|sqlite]]``."""
+"""The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--force] [--ocel ...]``.
+
+Every mistake in the input (the scenario file, an option, the run folder asked for) is found
+before the simulation starts and reported as ``error: ...`` on stderr with exit status 2, no
+traceback, and no run folder written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import tempfile
+import warnings
 from pathlib import Path
 
-from omsim.scenario import ScenarioError, load_scenario
+import omsim
+from omsim.scenario import (
+    Scenario,
+    ScenarioError,
+    ScenarioWarning,
+    load_scenario,
+    scenario_from_dict,
+    scenario_source,
+    validate_for_run,
+)
+from omsim.scenario.validation import seed_problem
 
 REPORTS = Path("reports")
 
 
+class InputError(ValueError):
+    """A command-line option or the run folder asked for cannot be used."""
+
+
 def _summary_table(kpis: dict[str, object], states: dict[str, int]) -> str:
     keys = (
-        "checkouts",
-        "managed_order_summaries",
-        "gmv_cents",
+        "checkouts_attempted",
+        "managed_order_summaries_incl_exchanges",
+        "managed_gmv_cents",
         "fulfillment_orders_created",
         "split_order_rate",
         "parcels_delivered",
         "mean_hours_to_delivery",
-        "late_delivery_rate",
-        "pickups",
+        "late_parcel_rate",
+        "fulfillment_orders_picked_up",
         "captured_cents",
         "shipping_cost_cents",
         "checkouts_declined",
         "checkouts_stocked_out",
-        "cancel_rate",
-        "return_rate",
-        "exchanges",
-        "reshipments",
-        "refund_cents",
+        "customer_cancel_rate",
+        "unit_return_rate",
+        "exchange_order_summaries",
+        "reshipments_created",
+        "refunds_to_customer_cents",
         "appeasement_cost_cents",
         "process_exceptions_raised",
         "mean_hours_to_resolve",
         "peak_exception_backlog",
     )
-    lines = [f"{'KPI':<32}{'value':>16}", "-" * 48]
+    lines = [f"{'KPI':<40}{'value':>16}", "-" * 56]
     for key in keys:
         value = kpis.get(key)
-        shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
-        lines.append(f"{key:<32}{shown:>16}")
-    lines.append("-" * 48)
+        if value is None:  # not in this run's KPIs (none delivered yet, or no such KPI)
+            shown = "-"
+        else:
+            shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+        lines.append(f"{key:<40}{shown:>16}")
+    lines.append("-" * 56)
     for state, n in states.items():
-        lines.append(f"{'orders ' + state:<32}{n:>16,}")
+        lines.append(f"{'orders ' + state:<40}{n:>16,}")
     return "\n".join(lines)
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Options out of range, named as the command line's, not blamed on the scenario file."""
+    if args.seed is not None and (problem := seed_problem(args.seed)) is not None:
+        raise InputError(f"command line --seed: {problem}")
+    horizon = args.horizon_days
+    if horizon is not None and not (math.isfinite(horizon) and horizon > 0):
+        raise InputError(
+            f"command line --horizon-days: got {horizon!r}: a finite number of days > 0"
+        )
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario file, then the command line's overrides on top, each blamed for its own."""
+    scenario = load_scenario(args.scenario)
+    if args.horizon_days is None:
+        return scenario
+    data = {**scenario.model_dump(), "horizon_days": args.horizon_days}
+    return scenario_from_dict(data, source="command line --horizon-days")
+
+
+def check_run_folder(out: Path, *, force: bool, label: str = "--out") -> None:
+    """Refuse, before the run, a run folder that cannot be written or would replace something.
+
+    An existing folder is replaced only with ``force``, and only when it is a run folder (it
+    holds ``metadata.json``) or empty: ``--out reports --force`` must not delete reports.
+    ``label`` names the folder in messages (``--out``, or ``run folder`` for the default one).
+    """
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise InputError(f"{label} {out}: an existing file, not a folder; give another path")
+        if not force:
+            raise InputError(
+                f"{label} {out}: the run folder already exists; give --force to replace it, "
+                "or another --out"
+            )
+        if not (out / "metadata.json").exists() and any(out.iterdir()):
+            raise InputError(
+                f"{label} {out}: an existing folder that is not an omsim run folder (no "
+                "metadata.json); it is not replaced, even with --force: give another --out"
+            )
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{label} {out}: {parent} is a file, so no folder can be made under it")
+    try:  # a real write: permissions, read-only file systems and quotas all show here
+        with tempfile.TemporaryDirectory(dir=parent, prefix=".omsim-write-check-"):
+            pass
+    except OSError as error:
+        raise InputError(f"{label} {out}: cannot write in {parent} ({error.strerror})") from None
 
 
 def run_command(args: argparse.Namespace) -> int:
     from omsim.runfolder import run_to_folder
 
-    overrides = {} if args.horizon_days is None else {"horizon_days": args.horizon_days}
     try:
-        scenario = load_scenario(args.scenario, **overrides)
-    except ScenarioError as error:
+        _check_options(args)
+        scenario = _scenario(args)
+        seed = scenario.seed if args.seed is None else args.seed
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ScenarioWarning)
+            validate_for_run(scenario, scenario_source(args.scenario), seed=seed)
+        for warning in caught:
+            if issubclass(warning.category, ScenarioWarning):
+                print(f"warning: {warning.message}", file=sys.stderr)
+        out = Path(args.out) if args.out else REPORTS / "runs" / f"{scenario.name}-seed{seed}"
+        check_run_folder(out, force=args.force, label="--out" if args.out else "run folder")
+    except (ScenarioError, InputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    seed = scenario.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else REPORTS / "runs" / f"{scenario.name}-seed{seed}"
-    result, folder = run_to_folder(scenario, out, seed, ocel=args.ocel, progress=not args.quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScenarioWarning)  # printed above
+            result, folder = run_to_folder(
+                scenario, out, seed, ocel=args.ocel, progress=not args.quiet, force=args.force
+            )
+    except (ScenarioError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the disk filled up, or the folder was taken away, mid-run
+        print(f"error: writing the run folder {out}: {error}", file=sys.stderr)
+        return 2
     kpis = json.loads((folder / "kpis.json").read_text())
     print(_summary_table(kpis, result.state_counts))
     print(f"\nrun folder: {folder.resolve()}")
@@ -67,15 +162,22 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="omsim", description=__doc__)
+    parser = argparse.ArgumentParser(prog="omsim", description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"omsim {omsim.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="simulate a scenario and write its run folder")
     run_parser.add_argument("scenario", help="a scenario file, or the name of a shipped one")
     run_parser.add_argument(
-        "--seed", type=int, default=None, help="random seed (default: the scenario's)"
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed, an integer in [0, 2**63) (default: the scenario's)",
     )
     run_parser.add_argument(
         "--out", default=None, help="run folder (default: reports/runs/<name>-seed<N>)"
+    )
+    run_parser.add_argument(
+        "--force", action="store_true", help="replace the run folder if it already exists"
     )
     run_parser.add_argument(
         "--ocel",

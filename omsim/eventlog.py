@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,14 @@ import pyarrow.parquet as pq
 from omsim.domain.events import TRACKED_FIELDS, DomainEvent, FieldChange, is_tracked_field
 from omsim.eventlog_ocel import write_ocel_json as _write_ocel_json
 
-__all__ = ["TABLES", "TRACKED_FIELDS", "EventLog", "EventLogTables", "default_tracked_field"]
+__all__ = [
+    "TABLES",
+    "TRACKED_FIELDS",
+    "EventLog",
+    "EventLogTables",
+    "EventTables",
+    "default_tracked_field",
+]
 
 TABLES = ("events", "event_objects", "objects", "object_changes")
 """The event log's tables, by file stem (``events`` -> ``events.parquet``)."""
@@ -211,6 +218,21 @@ def _as_utc(start: datetime.datetime) -> datetime.datetime:
     return start.astimezone(datetime.UTC)
 
 
+class EventTables(Protocol):
+    """What the KPIs read from an event log: events by activity, and the relations.
+
+    `EventLogTables` (a log in memory, or read back whole) and
+    `omsim.eventlog_activities.ActivityLog` (a run folder read an activity at a time) both are.
+    """
+
+    @property
+    def event_objects(self) -> pd.DataFrame: ...
+
+    def of(self, *activities: str) -> pd.DataFrame: ...
+
+    def last_hours(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class EventLogTables:
     """The four tables of an event log, as built in memory or read back from a run folder."""
@@ -232,6 +254,17 @@ class EventLogTables:
     def write_ocel_json(self, path: Path) -> None:
         """Write the log as OCEL 2.0 JSON (see `omsim.eventlog_ocel.write_ocel_json`)."""
         _write_ocel_json(self, Path(path))
+
+    def of(self, *activities: str) -> pd.DataFrame:
+        """The events of these activities, in event order (what the KPIs read)."""
+        events = self.events
+        if len(activities) == 1:
+            return events[events["activity"] == activities[0]]
+        return events[events["activity"].isin(activities)]
+
+    def last_hours(self) -> float:
+        """Hour of the last event (0.0 for an empty log)."""
+        return float(self.events["time_hours"].max()) if len(self.events) else 0.0
 
 
 class EventLog:

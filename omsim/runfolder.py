@@ -1,6 +1,6 @@
 """The run folder: what `omsim run` writes, readable without omsim's simulation code.
 
-Layout (DESIGN.md): ``events.parquet``, ``event_objects.parquet``, ``objects.parquet``,
+Layout: ``events.parquet``, ``event_objects.parquet``, ``objects.parquet``,
 ``object_changes.parquet`` (the event log), ``records/<Object>.parquet`` (final state of every
 Salesforce-shaped record, columns named by API field, see `omsim.recordtables`),
 ``records/OrderState.parquet``, ``kpis.json``, ``metadata.json`` and, on request, ``ocel.json``.
@@ -20,57 +20,30 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 import omsim
 from omsim.analysis.kpis import kpis
-from omsim.eventlog import EventLogTables
+from omsim.eventlog_activities import ActivityLog
 from omsim.eventlog_ocel import OCEL_FILES, write_ocel
 from omsim.recordtables import DERIVED_FIELDS, record_tables
 from omsim.scenario import scenario_hash
-from omsim.scenario_schema import Scenario
+from omsim.scenario.schema import Scenario
 from omsim.sim.run import RunResult, run
 
 __all__ = [
     "DERIVED_FIELDS",
-    "kpi_tables",
+    "folder_kpis",
     "metadata",
     "record_tables",
     "run_to_folder",
     "write_run_folder",
 ]
 
-_KPI_EVENT_COLUMNS = (
-    "event_id",
-    "time_hours",
-    "activity",
-    "order_summary_id",
-    "amount_cents",
-    "location_id",
-    "attributes",
-)
 
-
-def kpi_tables(folder: Path | str) -> EventLogTables:
-    """The parts of a run folder's event log the KPIs read, without loading the rest.
-
-    Every event but only the columns the KPIs use, and only the event-to-object rows of
-    process exceptions; ``objects`` and ``object_changes`` are left empty. At a million orders
-    the whole log would not fit in memory beside the KPI computation.
-    """
-    folder = Path(folder)
-    events = pq.read_table(folder / "events.parquet", columns=list(_KPI_EVENT_COLUMNS))
-    relations = pq.read_table(
-        folder / "event_objects.parquet",
-        filters=[("object_type", "=", "ProcessException")],
-    )
-    empty = {
-        stem: pq.read_schema(folder / f"{stem}.parquet").empty_table().to_pandas()
-        for stem in ("objects", "object_changes")
-    }
-    return EventLogTables(
-        events.to_pandas(), relations.to_pandas(), empty["objects"], empty["object_changes"]
-    )
+def folder_kpis(folder: Path | str) -> dict[str, Any]:
+    """The KPIs of a written run folder, reading its event log an activity at a time (see
+    `omsim.eventlog_activities`): the whole log never has to fit in memory."""
+    with ActivityLog(folder) as log:
+        return kpis(log)
 
 
 def git_commit() -> str | None:
@@ -116,11 +89,18 @@ def _partial(folder: Path) -> Path:
     return work
 
 
-def _into_place(work: Path, folder: Path) -> Path:
+def _into_place(work: Path, folder: Path, force: bool = True) -> Path:
     if folder.exists():
+        if not force:
+            shutil.rmtree(work, ignore_errors=True)
+            raise FileExistsError(_exists_message(folder))
         shutil.rmtree(folder)
     work.rename(folder)
     return folder
+
+
+def _exists_message(folder: Path) -> str:
+    return f"{folder}: already exists; give force=True (omsim run --force) to replace it"
 
 
 def _ocel_format(ocel: bool | str | None) -> str | None:
@@ -170,11 +150,14 @@ def run_to_folder(
     ocel: bool | str | None = None,
     progress: bool = False,
     rows_per_group: int = 100_000,
+    force: bool = True,
 ) -> tuple[RunResult, Path]:
     """Run ``scenario`` streaming into ``folder``; the KPIs are computed once, from its tables.
 
     Returns the result (holding only the orders open at the end) and the folder's path.
-    ``ocel`` as in `write_run_folder`; the format is checked before the run starts.
+    ``ocel`` as in `write_run_folder`; the format is checked before the run starts. An existing
+    ``folder`` is replaced at the end only with ``force``; without it, `FileExistsError` is
+    raised before the run starts.
     """
     fmt = _ocel_format(ocel)
     if fmt is not None and fmt not in OCEL_FILES:
@@ -182,13 +165,15 @@ def run_to_folder(
             f"unknown OCEL format {fmt!r}: choose {' or '.join(map(repr, OCEL_FILES))}"
         )
     folder = Path(folder)
+    if folder.exists() and not force:
+        raise FileExistsError(_exists_message(folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = _partial(folder)
     try:
         result = run(scenario, seed, progress=progress, folder=work, rows_per_group=rows_per_group)
-        _finish(result, work, kpis(kpi_tables(work)), ocel)
+        _finish(result, work, folder_kpis(work), ocel)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     result.folder = folder
-    return result, _into_place(work, folder)
+    return result, _into_place(work, folder, force)

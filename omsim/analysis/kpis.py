@@ -1,6 +1,6 @@
 """Key performance indicators, computed from the event log tables only.
 
-Every KPI reads `EventLogTables` (from a run in memory or a saved run folder), never the SimPy
+Every KPI reads `EventTables` (a log in memory, or a run folder read an activity at a time), never the SimPy
 model, so the same functions work on a run from last week or on another system's export that
 uses the same activities. Money in cents, durations in hours, rates as fractions.
 """
@@ -19,12 +19,11 @@ from omsim.analysis.service_kpis import (
     exception_kpis,
     return_kpis,
 )
-from omsim.eventlog import EventLogTables
+from omsim.eventlog import EventTables
 
 
-def _of(tables: EventLogTables, activity: str) -> pd.DataFrame:
-    events = tables.events
-    return events[events["activity"] == activity]
+def _of(tables: EventTables, activity: str) -> pd.DataFrame:
+    return tables.of(activity)
 
 
 def _attribute(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -45,11 +44,14 @@ def _quantile(values: pd.Series, q: float) -> float:
     return float(np.quantile(values.to_numpy(dtype=float), q)) if len(values) else 0.0
 
 
-def order_kpis(tables: EventLogTables) -> dict[str, Any]:
+def order_kpis(tables: EventTables) -> dict[str, Any]:
     """Checkouts, Order Summaries (managed, unmanaged, exchange) and GMV.
 
-    GMV is the grand total (tax and delivery included) of managed Order Summaries when created,
-    the basis Salesforce licenses by.
+    A checkout ends declined, stocked out or placed (an original Order Summary); exchanges
+    create Order Summaries without a checkout, so ``order_summaries_created`` is
+    ``checkouts_placed + exchange_order_summaries``. GMV is the grand total (tax and delivery
+    included) of managed Order Summaries, exchanges included, when created: with the number of
+    managed Order Summaries, the bases Salesforce licenses Order Management by.
     """
     created = _of(tables, "Order Summary Created")
     kind = _attribute(created, "life_cycle_type")
@@ -60,20 +62,21 @@ def order_kpis(tables: EventLogTables) -> dict[str, Any]:
     originals = int((source != "Exchange").sum())
     checkouts = declined + stocked_out + originals
     return {
-        "checkouts": checkouts,
+        "checkouts_attempted": checkouts,
+        "checkouts_placed": originals,
         "checkouts_declined": declined,
         "checkouts_stocked_out": stocked_out,
-        "decline_rate": _rate(declined, checkouts),
-        "stockout_rate": _rate(stocked_out, checkouts),
+        "checkout_decline_rate": _rate(declined, checkouts),
+        "checkout_stockout_rate": _rate(stocked_out, checkouts),
         "order_summaries_created": len(created),
-        "managed_order_summaries": len(managed),
+        "managed_order_summaries_incl_exchanges": len(managed),
         "unmanaged_order_summaries": int((kind == "UNMANAGED").sum()),
         "exchange_order_summaries": int((source == "Exchange").sum()),
-        "gmv_cents": int(managed["amount_cents"].fillna(0).sum()),
+        "managed_gmv_cents": int(managed["amount_cents"].fillna(0).sum()),
     }
 
 
-def fulfillment_kpis(tables: EventLogTables) -> dict[str, Any]:
+def fulfillment_kpis(tables: EventTables) -> dict[str, Any]:
     """Fulfillment orders, splits, rejections, routing attempts and shipping cost."""
     created = _of(tables, "Fulfillment Order Created")
     per_order = created.groupby("order_summary_id", observed=True).size()
@@ -83,11 +86,11 @@ def fulfillment_kpis(tables: EventLogTables) -> dict[str, Any]:
     orders = len(per_order)
     return {
         "fulfillment_orders_created": len(created),
-        "orders_routed": orders,
-        "fulfillment_orders_per_order": _rate(len(created), orders),
+        "order_summaries_routed": orders,
+        "fulfillment_orders_per_routed_order": _rate(len(created), orders),
         "split_order_rate": _rate(int((per_order >= 2).sum()), orders),
         "routing_attempts": len(attempts),
-        "routing_no_route": int(outcome.str.startswith("no route").sum()),
+        "routing_attempts_no_route": int(outcome.str.startswith("no route").sum()),
         "fulfillment_order_lines_rejected_events": len(
             _of(tables, "Fulfillment Order Lines Rejected")
         ),
@@ -98,7 +101,7 @@ def fulfillment_kpis(tables: EventLogTables) -> dict[str, Any]:
     }
 
 
-def delivery_kpis(tables: EventLogTables) -> dict[str, Any]:
+def delivery_kpis(tables: EventTables) -> dict[str, Any]:
     """Time from order to delivery or pickup (hours) and the share delivered late."""
     delivered = _of(tables, "Parcel Delivered")
     hours = _numbers(delivered, "hours_after_order")
@@ -109,14 +112,19 @@ def delivery_kpis(tables: EventLogTables) -> dict[str, Any]:
         "parcels_delivered": len(delivered),
         "mean_hours_to_delivery": float(hours.mean()) if len(hours) else 0.0,
         "p90_hours_to_delivery": _quantile(hours, 0.9),
-        "late_delivery_rate": _rate(int(late.sum()), len(delivered)),
-        "pickups": len(picked),
+        "late_parcel_rate": _rate(int(late.sum()), len(delivered)),
+        "fulfillment_orders_picked_up": len(picked),
         "mean_hours_to_pickup": float(pickup_hours.mean()) if len(pickup_hours) else 0.0,
     }
 
 
-def money_kpis(tables: EventLogTables) -> dict[str, Any]:
-    """Money invoiced, captured, credited and refunded (cents)."""
+def money_kpis(tables: EventTables) -> dict[str, Any]:
+    """Money invoiced, captured, applied, credited and refunded (cents).
+
+    ``refunds_processed_cents`` is every Refund (the ``Amount`` total of ``Refund.parquet``),
+    Exchange Credit included; `return_kpis` splits it into money back to customers and credit
+    carried to exchanges.
+    """
 
     def total(activity: str) -> int:
         return int(_of(tables, activity)["amount_cents"].fillna(0).sum())
@@ -124,16 +132,16 @@ def money_kpis(tables: EventLogTables) -> dict[str, Any]:
     return {
         "invoiced_cents": total("Invoice Created"),
         "captured_cents": total("Payment Captured"),
-        "applied_balance_cents": total("Payment Applied"),
-        "credited_cents": total("Credit Memo Created"),
-        "refunded_cents": total("Refund Processed"),
+        "payments_applied_cents": total("Payment Applied"),
+        "credit_memos_created_cents": total("Credit Memo Created"),
+        "refunds_processed_cents": total("Refund Processed"),
         "reauthorizations": int(
             (_attribute(_of(tables, "Payment Authorized"), "reason") == "reauthorization").sum()
         ),
     }
 
 
-def kpis(tables: EventLogTables) -> dict[str, Any]:
+def kpis(tables: EventTables) -> dict[str, Any]:
     """Every KPI group, flattened into one mapping (what ``kpis.json`` holds)."""
     out: dict[str, Any] = {}
     groups = (

@@ -12,12 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omsim.eventlog import EventLogTables
+from omsim.eventlog import EventTables
 
 
-def _of(tables: EventLogTables, activity: str) -> pd.DataFrame:
-    events = tables.events
-    return events[events["activity"] == activity]
+def _of(tables: EventTables, activity: str) -> pd.DataFrame:
+    return tables.of(activity)
 
 
 def _attrs(frame: pd.DataFrame) -> pd.Series:
@@ -29,7 +28,7 @@ def _rate(numerator: float, denominator: float) -> float:
     return float(numerator) / denominator if denominator else 0.0
 
 
-def _managed(tables: EventLogTables) -> int:
+def _managed(tables: EventTables) -> int:
     created = _attrs(_of(tables, "Order Summary Created"))
     return int(
         sum(
@@ -39,7 +38,7 @@ def _managed(tables: EventLogTables) -> int:
     )
 
 
-def cancellation_kpis(tables: EventLogTables) -> dict[str, Any]:
+def cancellation_kpis(tables: EventTables) -> dict[str, Any]:
     """Customer cancel requests, what was canceled and what was refused (units)."""
     canceled = _of(tables, "Order Items Canceled")
     reasons = _attrs(canceled).map(lambda a: a.get("reason"))
@@ -48,7 +47,7 @@ def cancellation_kpis(tables: EventLogTables) -> dict[str, Any]:
     return {
         "cancel_requests": len(_of(tables, "Cancel Requested")),
         "orders_canceled_by_customer": int(by_customer["order_summary_id"].nunique()),
-        "cancel_rate": _rate(by_customer["order_summary_id"].nunique(), _managed(tables)),
+        "customer_cancel_rate": _rate(by_customer["order_summary_id"].nunique(), _managed(tables)),
         "cancel_refused_units": int(refused.sum()) if len(refused) else 0,
         "canceled_units_by_reason": {
             str(r): int(sum(a.get("units", 0) for a in _attrs(canceled[reasons == r])))
@@ -58,7 +57,7 @@ def cancellation_kpis(tables: EventLogTables) -> dict[str, Any]:
     }
 
 
-def delivered_units_by_category(tables: EventLogTables) -> dict[str, int]:
+def delivered_units_by_category(tables: EventTables) -> dict[str, int]:
     """Units that reached customers (delivered or picked up), by product category."""
     totals: dict[str, int] = {}
     for activity in ("Parcel Delivered", "Order Picked Up"):
@@ -68,7 +67,7 @@ def delivered_units_by_category(tables: EventLogTables) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-def matured_return_rate(tables: EventLogTables, maturity_days: float = 30.0) -> dict[str, float]:
+def matured_return_rate(tables: EventTables, maturity_days: float = 30.0) -> dict[str, float]:
     """Return rate of the orders delivered at least ``maturity_days`` before the log ends.
 
     The to-date rate understates returns: units delivered near the end have not had time to
@@ -76,11 +75,11 @@ def matured_return_rate(tables: EventLogTables, maturity_days: float = 30.0) -> 
     happened before the cut-off) is the one to compare with published return rates. Returns
     in {"overall": rate, <category>: rate, ...}.
     """
-    events = tables.events
-    if not len(events):
+    end = tables.last_hours()
+    if end == 0.0:
         return {"overall": 0.0}
-    cutoff = float(events["time_hours"].max()) - 24.0 * maturity_days
-    arrivals = events[events["activity"].isin(["Parcel Delivered", "Order Picked Up"])]
+    cutoff = end - 24.0 * maturity_days
+    arrivals = tables.of("Parcel Delivered", "Order Picked Up")
     last = arrivals.groupby("order_summary_id", observed=True)["time_hours"].max()
     cohort = set(last[last <= cutoff].index)
     delivered: dict[str, int] = {}
@@ -99,8 +98,14 @@ def matured_return_rate(tables: EventLogTables, maturity_days: float = 30.0) -> 
     return rates
 
 
-def return_kpis(tables: EventLogTables) -> dict[str, Any]:
-    """Returned / delivered units, overall and by category; exchanges; refunds."""
+def return_kpis(tables: EventTables) -> dict[str, Any]:
+    """Returned / delivered units, overall and by category; refunds; lost and damaged parcels.
+
+    ``refunds_to_customer_cents + refunds_exchange_credit_cents`` is every Refund processed
+    (``refunds_processed_cents`` in `omsim.analysis.kpis.money_kpis`);
+    ``refunds_exchange_credit_withdrawn_cents`` is the exchange credit an exchange summary had
+    captured and gave back because the old items never came back (its own Refund records).
+    """
     delivered = delivered_units_by_category(tables)
     returned: dict[str, int] = {}
     for attrs in _attrs(_of(tables, "Return Inspected")):
@@ -109,24 +114,29 @@ def return_kpis(tables: EventLogTables) -> dict[str, Any]:
     refunds = _attrs(_of(tables, "Refund Processed"))
     exchange_credit = int(sum(a.get("exchange_credit_cents", 0) for a in refunds))
     refunded = int(_of(tables, "Refund Processed")["amount_cents"].fillna(0).sum())
-    created = _attrs(_of(tables, "Order Summary Created"))
     return {
         "units_delivered": sum(delivered.values()),
         "units_returned": sum(returned.values()),
-        "return_rate": _rate(sum(returned.values()), sum(delivered.values())),
-        "return_rate_by_category": {c: _rate(returned.get(c, 0), n) for c, n in delivered.items()},
-        "matured_return_rate": matured_return_rate(tables),
+        "unit_return_rate": _rate(sum(returned.values()), sum(delivered.values())),
+        "unit_return_rate_by_category": {
+            c: _rate(returned.get(c, 0), n) for c, n in delivered.items()
+        },
+        "matured_unit_return_rate": matured_return_rate(tables),
         "return_orders_created": len(_of(tables, "Return Order Created")),
-        "exchanges": int(sum(a.get("source_process") == "Exchange" for a in created)),
-        "refund_cents": refunded - exchange_credit,
-        "exchange_credit_cents": exchange_credit,
-        "lost_parcels": len(_of(tables, "Parcel Lost")),
-        "damaged_parcels": len(_of(tables, "Parcel Damaged")),
-        "reshipments": len(_of(tables, "Reshipment Created")),
+        "refunds_to_customer_cents": refunded - exchange_credit,
+        "refunds_exchange_credit_cents": exchange_credit,
+        "refunds_exchange_credit_withdrawn_cents": int(
+            sum(
+                a.get("refunded_cents", 0) for a in _attrs(_of(tables, "Exchange Credit Withdrawn"))
+            )
+        ),
+        "parcels_lost": len(_of(tables, "Parcel Lost")),
+        "parcels_damaged": len(_of(tables, "Parcel Damaged")),
+        "reshipments_created": len(_of(tables, "Reshipment Created")),
     }
 
 
-def appeasement_kpis(tables: EventLogTables) -> dict[str, Any]:
+def appeasement_kpis(tables: EventTables) -> dict[str, Any]:
     """Appeasements given for late deliveries, and their cost (cents, tax included)."""
     adjusted = _of(tables, "Order Items Adjusted")
     reasons = _attrs(adjusted).map(lambda a: a.get("reason"))
@@ -138,16 +148,25 @@ def appeasement_kpis(tables: EventLogTables) -> dict[str, Any]:
     }
 
 
-def exception_lifecycles(tables: EventLogTables) -> pd.DataFrame:
+PROCESS_EXCEPTION_ACTIVITIES = (
+    "Process Exception Raised",
+    "Process Exception Resolved",
+    "Process Exception Ignored",
+)
+"""The events that open and close a process exception."""
+
+
+def exception_lifecycles(tables: EventTables) -> pd.DataFrame:
     """One row per process exception: order, category, kind, location, raised and closed.
 
     Times in hours; ``raised_event_id`` and ``closed_event_id`` keep the log's order for events
     at the same instant.
     """
-    events, relations = tables.events, tables.event_objects
+    relations = tables.event_objects
     pe = relations[relations["object_type"] == "ProcessException"][["event_id", "object_id"]]
     columns = ["event_id", "time_hours", "activity", "attributes", "order_summary_id"]
-    joined = pe.merge(events[columns], on="event_id").sort_values("event_id", kind="stable")
+    events = tables.of(*PROCESS_EXCEPTION_ACTIVITIES)[columns]
+    joined = pe.merge(events, on="event_id").sort_values("event_id", kind="stable")
     raised = joined[joined["activity"] == "Process Exception Raised"].drop_duplicates("object_id")
     attrs = _attrs(raised)
     closing = joined[
@@ -172,7 +191,7 @@ def exception_lifecycles(tables: EventLogTables) -> pd.DataFrame:
     return frame
 
 
-def exception_backlog(tables: EventLogTables) -> pd.DataFrame:
+def exception_backlog(tables: EventTables) -> pd.DataFrame:
     """Active process exceptions over time: a step function (time_hours, backlog).
 
     Steps at the same instant follow the log's event order, so a close logged before a raise
@@ -202,7 +221,7 @@ def exception_backlog(tables: EventLogTables) -> pd.DataFrame:
     return steps[["time_hours", "backlog"]].reset_index(drop=True)
 
 
-def _exception_rates(tables: EventLogTables, life: pd.DataFrame) -> dict[str, Any]:
+def _exception_rates(tables: EventTables, life: pd.DataFrame) -> dict[str, Any]:
     """Exceptions per managed Order Summary by category; per fulfillment order by location."""
     created = _attrs(_of(tables, "Order Summary Created"))
     managed = int(sum(a.get("life_cycle_type") == "MANAGED" for a in created))
@@ -216,18 +235,20 @@ def _exception_rates(tables: EventLogTables, life: pd.DataFrame) -> dict[str, An
         for loc, n in life["location_id"].dropna().value_counts().sort_index().items()
     }
     return {
-        "exception_rate": _rate(life["order_summary_id"].nunique(), managed),
-        "exception_rate_by_category": by_category,
+        "order_summaries_with_exception_rate": _rate(life["order_summary_id"].nunique(), managed),
+        "order_summaries_with_exception_rate_by_category": by_category,
         "exceptions_per_fulfillment_order_by_location": by_location,
     }
 
 
-def exception_kpis(tables: EventLogTables) -> dict[str, Any]:
-    """Exceptions by category, kind and location; time to resolve; backlog (peak, mean)."""
+def exception_kpis(tables: EventTables) -> dict[str, Any]:
+    """Exceptions by category, kind and location; time to resolve; backlog (peak, mean);
+    invoices written off when their exception ended the collection (count and cents)."""
     life = exception_lifecycles(tables)
+    written_off = _of(tables, "Invoice Written Off")
     hours = life["hours_to_resolve"].dropna()
     backlog = exception_backlog(tables)
-    horizon = float(tables.events["time_hours"].max()) if len(tables.events) else 0.0
+    horizon = tables.last_hours()
     if len(backlog) and horizon > 0:
         times = np.append(backlog["time_hours"].to_numpy(), horizon)
         mean_backlog = float(np.sum(backlog["backlog"].to_numpy() * np.diff(times)) / horizon)
@@ -250,5 +271,6 @@ def exception_kpis(tables: EventLogTables) -> dict[str, Any]:
         "p90_hours_to_resolve": float(np.quantile(hours, 0.9)) if len(hours) else 0.0,
         "peak_exception_backlog": int(backlog["backlog"].max()) if len(backlog) else 0,
         "mean_exception_backlog": mean_backlog,
-        "invoices_written_off": len(_of(tables, "Invoice Written Off")),
+        "invoices_written_off": len(written_off),
+        "invoices_written_off_cents": int(written_off["amount_cents"].fillna(0).sum()),
     }

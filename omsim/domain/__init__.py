@@ -33,6 +33,7 @@ from omsim.domain.exception_desk import (
     resolve_process_exception,
     triage_process_exception,
 )
+from omsim.domain.exchange_credit import exchange_credit_cents, withdraw_exchange_credit
 from omsim.domain.exchanges import exchange
 from omsim.domain.fulfillment import FulfillmentOrder, FulfillmentOrderLineItem
 from omsim.domain.funds import (
@@ -42,7 +43,12 @@ from omsim.domain.funds import (
     ensure_funds,
 )
 from omsim.domain.ids import IdFactory
-from omsim.domain.invariants import check_invariants, invariant_violations
+from omsim.domain.invariants import (
+    check_exchange_invariants,
+    check_invariants,
+    exchange_invariant_violations,
+    invariant_violations,
+)
 from omsim.domain.orders import Order, OrderDeliveryGroup, OrderItem
 from omsim.domain.payments import OrderPaymentSummary, Payment, PaymentAuthorization, Refund
 from omsim.domain.picklists import ItemStatus, ItemType, LifeCycleType, SourceProcess
@@ -62,6 +68,7 @@ from omsim.domain.summary import (
     OrderItemSummaryChange,
     OrderSummary,
 )
+from omsim.domain.write_offs import write_off_invoice, written_off_cents
 
 __all__ = [
     "ActionRejected",
@@ -101,6 +108,7 @@ __all__ = [
     "authorize_payment",
     "cancel_fulfillment_order_lines",
     "capture_authorized_funds",
+    "check_exchange_invariants",
     "check_invariants",
     "create_credit_memo",
     "create_fulfillment_orders",
@@ -112,6 +120,8 @@ __all__ = [
     "ensure_funds",
     "ensure_refunds",
     "exchange",
+    "exchange_credit_cents",
+    "exchange_invariant_violations",
     "fulfil_fulfillment_order",
     "ignore_process_exception",
     "invariant_violations",
@@ -126,4 +136,7 @@ __all__ = [
     "submit_cancel",
     "total_excess_funds_cents",
     "triage_process_exception",
+    "withdraw_exchange_credit",
+    "write_off_invoice",
+    "written_off_cents",
 ]

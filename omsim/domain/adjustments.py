@@ -53,6 +53,7 @@ def adjust(
     reason: str = "Discount",
     allocated_items_change_order_type: str = "Disallowed",
     phases: tuple[FulfillmentPhase, ...] = tuple(FulfillmentPhase),
+    refund: bool = True,
 ) -> list[DomainEvent]:
     """Discount lines by an amount per unit (OrderItemSummary id -> cents off each unit, pre-tax).
 
@@ -61,6 +62,8 @@ def adjust(
     ``(FulfillmentPhase.POST,)``). A discount may not exceed the value of the units it applies to:
     unshipped units are valued at what is still to bill, shipped ones at what was billed for them
     (post-fulfillment discounts need the units invoiced). Its tax is the pool's tax on it.
+    With ``refund`` False (the payment gateway does not answer) the credit memo and any excess
+    funds stay open for a later ``ensure_refunds``.
     """
     require_managed(summary, "adjust")
     require_choice(
@@ -128,8 +131,9 @@ def adjust(
     if post is not None:
         memo, memo_events = create_credit_memo(summary, [post.id], at=at)
         events += memo_events
-        events += ensure_refunds(summary, at=at, credit_memo_id=memo.id)
+        if refund:
+            events += ensure_refunds(summary, at=at, credit_memo_id=memo.id)
     excess = total_excess_funds_cents(summary)
-    if excess > 0:
+    if excess > 0 and refund:
         events += ensure_refunds(summary, at=at, excess_funds_cents=excess)
     return events

@@ -206,7 +206,9 @@ def cancel_fulfillment_order_lines(
     canceled, so the units can be routed again or canceled on the Order Summary. ``lines`` maps
     OrderItemSummary id to units. With ``reject_reason`` the units also go to
     ``RejectedQuantity``. When no product units are left, the delivery charge is released too and
-    the fulfillment order becomes Rejected (if anything was rejected) or Cancelled.
+    the fulfillment order becomes Rejected (if anything was rejected) or Cancelled. The charge
+    line cannot be canceled before that: the fulfillment order would ship without it and no
+    later one would carry it, so it could never be invoiced.
     """
     require_managed(summary, "cancel fulfillment order lines")
     fo = _open_fulfillment_order(summary, fo_id, "cancel lines")
@@ -223,6 +225,18 @@ def cancel_fulfillment_order_lines(
         require_positive(units, f"FulfillmentOrderLineItem {line.id}", "units to cancel")
         require_within(
             line.id, "cancel", units, line.quantity, "Quantity", "FulfillmentOrderLineItem"
+        )
+    products_left = sum(
+        ln.quantity - lines.get(ln.order_item_summary_id, 0)
+        for ln in fo.lines
+        if ln.type is ItemType.PRODUCT
+    )
+    charges = [i for i in lines if summary.item(i).type is ItemType.DELIVERY_CHARGE]
+    if charges and products_left:
+        raise ActionRejected(
+            f"FulfillmentOrder {fo.id}: delivery charge {charges[0]} leaves with the last product "
+            f"units, {products_left} product units remain (no other fulfillment order would "
+            "carry it)"
         )
     cs = ChangeSet()
     for item_id, units in lines.items():
@@ -272,6 +286,10 @@ def fulfil_fulfillment_order(summary: OrderSummary, fo_id: str, *, at: float) ->
     UNCONFIRMED trigger (reference §2): omsim raises QuantityFulfilled when the fulfillment order
     reaches the CLOSED category. A reshipment's units were counted in QuantityReshipped when it
     was created, so fulfilling it moves no line bucket.
+
+    ``QuantityShipped`` is written by the carrier integration in Salesforce; omsim writes it here,
+    at hand-off: a shipped (not picked-up) fulfillment order's units count as shipped. A
+    reshipment sends units already counted once, so it does not add to them.
     """
     require_managed(summary, "fulfil a fulfillment order")
     fo = _open_fulfillment_order(summary, fo_id, "fulfil")
@@ -281,11 +299,15 @@ def fulfil_fulfillment_order(summary: OrderSummary, fo_id: str, *, at: float) ->
     cs.set(fo, "status", "Fulfilled")
     cs.set(fo, "fulfilled_at", at)
     if not fo.is_reship:
+        shipped = (
+            summary.delivery_group(fo.order_delivery_group_summary_id).delivery_method != "Pickup"
+        )
         for line in fo.lines:
             if line.quantity:
-                cs.add(
-                    summary.item(line.order_item_summary_id), "quantity_fulfilled", line.quantity
-                )
+                item = summary.item(line.order_item_summary_id)
+                cs.add(item, "quantity_fulfilled", line.quantity)
+                if shipped:
+                    cs.add(item, "quantity_shipped", line.quantity)
     bookkeeping.refresh(cs, summary)
     cs.involve(summary, "order summary")
     return [cs.event("Fulfillment Order Fulfilled", at, location_id=fo.fulfilled_from_location_id)]

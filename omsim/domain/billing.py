@@ -62,6 +62,9 @@ class CreditMemo:
         The change order credited (``ReferenceEntityId``).
     balance_cents : int
         Not yet applied to an invoice or refunded (``Balance``).
+    write_off_reason : str or None
+        Set on a write-off (omsim's field): the memo references the invoice written off, has no
+        lines, and was applied to it in full (see `omsim.domain.write_offs`).
     """
 
     id: str
@@ -76,6 +79,7 @@ class CreditMemo:
     status: str = "Posted"
     applied_to_invoices_cents: int = 0
     refunded_cents: int = 0
+    write_off_reason: str | None = None
 
     @property
     def total_amount_with_tax_cents(self) -> int:

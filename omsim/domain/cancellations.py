@@ -18,9 +18,9 @@ from omsim.domain.guardrails import (
     require_product,
     require_within,
 )
-from omsim.domain.picklists import ChangeType, FulfillmentPhase
+from omsim.domain.picklists import ChangeType, FulfillmentPhase, ItemType
 from omsim.domain.refunds import ensure_refunds, total_excess_funds_cents
-from omsim.domain.summary import OrderSummary
+from omsim.domain.summary import OrderItemSummary, OrderSummary
 
 
 def submit_cancel(
@@ -30,11 +30,21 @@ def submit_cancel(
     at: float,
     reason: str = "Customer Request",
     shipping_reduction_flag: bool = True,
+    refund: bool = True,
 ) -> list[DomainEvent]:
     """Cancel units of product lines (OrderItemSummary id -> units).
 
     With ``shipping_reduction_flag`` the delivery charge is prorated by the product value
     canceled, and canceled in full with the group's last units.
+
+    Whatever the flag, a delivery charge never put on a fulfillment order is canceled in full
+    when the cancel leaves its group no product units to fulfil: no fulfillment order would ever
+    carry it, so it could be neither shipped nor invoiced (the starter cancel flow reduces the
+    charge when nothing is left to ship).
+
+    Funds captured beyond what the buyer now owes are refunded at once, unless ``refund`` is
+    False (the payment gateway does not answer): they stay as excess funds for a later
+    ``ensure_refunds``.
     """
     require_managed(summary, "cancel")
     wanted = merge_quantities(summary, list(lines.items()), "units to cancel")
@@ -49,6 +59,10 @@ def submit_cancel(
     ]
     if shipping_reduction_flag:
         deltas += shipping_reduction(summary, deltas, cancel=True)
+    stranded = _stranded_charges(summary, wanted)
+    if stranded:
+        deltas = [d for d in deltas if d.item not in stranded]
+        deltas += [removal_delta(summary, c, c.quantity, ChangeType.CANCEL) for c in stranded]
     cs = ChangeSet()
     cs.involve(summary, "order summary")
     change_order = apply_change_order(
@@ -68,6 +82,30 @@ def submit_cancel(
         )
     ]
     excess = total_excess_funds_cents(summary)
-    if excess > 0:
+    if excess > 0 and refund:
         events += ensure_refunds(summary, at=at, excess_funds_cents=excess)
     return events
+
+
+def _stranded_charges(summary: OrderSummary, canceled: Mapping[str, int]) -> list[OrderItemSummary]:
+    """Unallocated delivery charges whose group has no product units left to fulfil after
+    ``canceled`` (OrderItemSummary id -> units) comes off."""
+    out = []
+    groups = {summary.item(i).order_delivery_group_summary_id for i in canceled}
+    for group_id in sorted(groups):
+        lines = summary.items_in_group(group_id)
+        to_fulfil = sum(
+            i.quantity_available_to_fulfill - canceled.get(i.id, 0)
+            for i in lines
+            if i.type is ItemType.PRODUCT
+        )
+        if to_fulfil > 0:
+            continue
+        out += [
+            i
+            for i in lines
+            if i.type is ItemType.DELIVERY_CHARGE
+            and i.quantity > 0
+            and i.quantity_available_to_cancel == i.quantity
+        ]
+    return out

@@ -34,6 +34,8 @@ TRACKED_FIELDS: frozenset[str] = frozenset(
         "Refunded",
         "ExcessRefunded",
         "ReservedBalance",
+        # ReturnOrder: exchange credit still held for its exchange
+        "ExchangeCredit",
     }
 )
 """Money and counter fields the event log follows over time besides statuses and quantities.

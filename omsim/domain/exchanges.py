@@ -12,6 +12,14 @@ UNCONFIRMED simplification: Salesforce consumes the reserved balance through
 ``isConsiderReservedBalanceAmount`` on the same payment summary; omsim carries it to the new
 summary as an authorization of method ``Exchange Credit`` and a matching ``Exchange Credit``
 refund on the original, so each summary's money balances on its own.
+
+Units the customer does not send back after all (canceled from the exchange's return order)
+pay for nothing: the original keeps what it captured for them and releases their reservation,
+and the exchange summary's credit shrinks by the same amount (`omsim.domain.exchange_credit.withdraw_exchange_credit`): an
+uncaptured credit is reduced, a captured one is taken back from the invoice it paid, which is
+open again for the customer's card. So the customer pays for every unit kept, and across the
+pair, the credit the original gave equals what the exchange consumed
+(`omsim.domain.invariants.exchange_invariant_violations`).
 """
 
 from __future__ import annotations
@@ -122,6 +130,7 @@ def exchange(
     cs.involve(summary, "order summary")
     cs.involve(new_summary, "exchange order summary")
     cs.involve(ro, "return order")
+    cs.add(ro, "exchange_credit_cents", reserved)
     left = reserved
     for ops in sorted(summary.payment_summaries, key=lambda o: -room[o.id]):
         take = min(left, max(0, room[ops.id]))

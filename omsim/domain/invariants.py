@@ -1,7 +1,8 @@
 """Every rule an Order Summary must satisfy after any action.
 
 `check_invariants` raises `InvariantViolation` listing each broken rule with the record it
-concerns; `invariant_violations` returns the list. The simulation calls it at the end of a run
+concerns; `invariant_violations` returns the list. An exchange's two summaries also obey rules
+together: `check_exchange_invariants` and `exchange_invariant_violations`. The simulation calls it at the end of a run
 for every Order Summary, and the property tests after every step.
 """
 
@@ -13,8 +14,10 @@ from itertools import pairwise
 from omsim.domain.billing import CreditMemo, Invoice
 from omsim.domain.bookkeeping import billing_pools, summary_totals
 from omsim.domain.errors import InvariantViolation
+from omsim.domain.exchange_credit import EXCHANGE_CREDIT, exchange_credit_cents
 from omsim.domain.picklists import ChangeType, ItemType
 from omsim.domain.summary import QUANTITY_BUCKETS, OrderSummary
+from omsim.domain.write_offs import written_off_cents
 
 
 def check_invariants(summary: OrderSummary) -> None:
@@ -54,6 +57,10 @@ def _quantities(summary: OrderSummary) -> list[str]:
             out.append(
                 f"{name}: QuantityReshipped {i.quantity_reshipped} > QuantityFulfilled {i.quantity_fulfilled}"
             )
+        if i.quantity_shipped > i.quantity_fulfilled:
+            out.append(
+                f"{name}: QuantityShipped {i.quantity_shipped} > QuantityFulfilled {i.quantity_fulfilled}"
+            )
         if i.status != i.computed_status():
             out.append(
                 f"{name}: Status {i.status} but the formula list gives {i.computed_status().value}"
@@ -75,6 +82,17 @@ def _fulfillment_lines(summary: OrderSummary) -> list[str]:
                 )
         if fo.invoice_id and fo.status_category != "CLOSED":
             out.append(f"FulfillmentOrder {fo.id}: invoiced but status is {fo.status}")
+    for g in summary.delivery_groups:
+        lines = summary.items_in_group(g.id)
+        if any(i.quantity_available_to_fulfill for i in lines if i.type is ItemType.PRODUCT):
+            continue
+        for i in lines:
+            if i.type is ItemType.DELIVERY_CHARGE and i.quantity_available_to_fulfill > 0:
+                out.append(
+                    f"OrderItemSummary {i.id}: delivery charge has {i.quantity_available_to_fulfill} "
+                    f"unit(s) to fulfil but OrderDeliveryGroupSummary {g.id} has no product left "
+                    "to fulfil (stranded: never shipped nor invoiced)"
+                )
     for i in summary.items:
         if i.type is ItemType.FEE:
             continue
@@ -172,6 +190,20 @@ def _payments(summary: OrderSummary) -> list[str]:
             )
         if ops.reserved_balance_cents < 0:
             out.append(f"{name}: reserved balance {ops.reserved_balance_cents} is negative")
+    held = sum(ro.exchange_credit_cents for ro in summary.return_orders)
+    reserved = sum(ops.reserved_balance_cents for ops in summary.payment_summaries)
+    if held != reserved:
+        out.append(
+            f"OrderSummary {summary.id}: return orders hold {held} of exchange credit, "
+            f"ReservedBalanceTotalAmount is {reserved}"
+        )
+    for ro in summary.return_orders:
+        if ro.exchange_credit_cents and ro.status_category != "Activated":
+            out.append(
+                f"ReturnOrder {ro.id}: {ro.status}, still holds {ro.exchange_credit_cents} of "
+                "exchange credit (a stuck reservation)"
+            )
+    for ops in summary.payment_summaries:
         for auth in ops.authorizations:
             if not 0 <= auth.captured_cents <= auth.amount_cents:
                 out.append(
@@ -220,9 +252,68 @@ def _settlement(summary: OrderSummary) -> list[str]:
         )
         for i in summary.items
     )
-    if fully_billed and invoiced - credited != summary.grand_total_amount_cents:
+    written_off = written_off_cents(summary)
+    if fully_billed and invoiced - credited + written_off != summary.grand_total_amount_cents:
         out.append(
             f"OrderSummary {summary.id}: every unit billed and settled, but invoiced - credited "
-            f"{invoiced - credited} != GrandTotalAmount {summary.grand_total_amount_cents}"
+            f"{invoiced - credited} + written off {written_off} != GrandTotalAmount "
+            f"{summary.grand_total_amount_cents}"
+        )
+    return out
+
+
+def check_exchange_invariants(source: OrderSummary, exchange: OrderSummary) -> None:
+    """Raise `InvariantViolation` naming every broken rule across an exchange's two summaries."""
+    problems = exchange_invariant_violations(source, exchange)
+    if problems:
+        raise InvariantViolation(
+            f"OrderSummary {source.id} and its exchange {exchange.id}:\n  " + "\n  ".join(problems)
+        )
+
+
+def exchange_invariant_violations(source: OrderSummary, exchange: OrderSummary) -> list[str]:
+    """Rules across an exchange: the money the original gives is the money the exchange uses.
+
+    ``source`` is the original Order Summary, ``exchange`` the one its exchange created. At any
+    time, what the exchange's return order still holds plus the ``Exchange Credit`` the original
+    refunded for it equals the exchange credit the exchange summary holds; once nothing is held
+    any more on either side, the original's exchange credit equals what the exchange consumed
+    (captured). Invariants of each summary alone are `invariant_violations`.
+    """
+    name = f"OrderSummary {exchange.id}"
+    if exchange.source_order_summary_id != source.id:
+        return [
+            f"{name}: SourceOrderSummaryId is {exchange.source_order_summary_id}, not {source.id}"
+        ]
+    ros = [ro for ro in source.return_orders if ro.exchange_order_summary_id == exchange.id]
+    if len(ros) != 1:
+        return [f"{name}: {len(ros)} return orders on {source.id} pay for it, expected 1"]
+    (ro,) = ros
+    change_orders = {ln.change_order_id for ln in ro.lines if ln.change_order_id}
+    memos = {
+        m.id for m in source.credit_memos if set(m.reference_entity_id.split(",")) & change_orders
+    }
+    given = sum(
+        r.amount_cents
+        for ops in source.payment_summaries
+        for r in ops.refunds
+        if r.type == EXCHANGE_CREDIT and r.source_id in memos
+    )
+    committed, consumed = exchange_credit_cents(exchange)
+    out = []
+    if ro.exchange_credit_cents + given != committed:
+        out.append(
+            f"{name}: holds {committed} of exchange credit, but ReturnOrder {ro.id} holds "
+            f"{ro.exchange_credit_cents} and {source.id} gave {given}"
+        )
+    pending = sum(
+        a.balance_cents
+        for ops in exchange.payment_summaries
+        if ops.method == EXCHANGE_CREDIT
+        for a in ops.authorizations
+    )
+    if ro.exchange_credit_cents == 0 and pending == 0 and given != consumed:
+        out.append(
+            f"{name}: consumed {consumed} of exchange credit, {source.id} gave {given} for it"
         )
     return out

@@ -88,7 +88,9 @@ class Refund:
         The credit memo refunded, or ``None`` for excess funds.
     type : str
         ``Referenced`` (to the original payment method) or ``Exchange Credit`` (value carried
-        to an exchange Order Summary instead of the card; an omsim label, UNCONFIRMED).
+        to an exchange Order Summary instead of the card; an omsim label, UNCONFIRMED), or,
+        on an exchange Order Summary, ``Exchange Credit Withdrawn`` (credit taken back because
+        the returned units did not come; no money reaches a card).
     """
 
     id: str

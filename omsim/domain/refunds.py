@@ -5,6 +5,12 @@ passed with it (a return fee), then refunded; choosing payment summaries by exac
 ``AvailableToRefundAmount``, else the smallest that covers, else several in descending order;
 the same rule picks payments inside a summary. Excess funds (captured money no invoice or credit
 memo accounts for, typically after a cancel following capture) are refunded the same way.
+
+During a payment gateway outage (a fault scenario) the flows call the service actions with
+``refund=False`` (``refund_to_card=False`` here): what moves no card money (netting a return fee,
+exchange credit) is done, and what is owed to the card stays on the credit memo or as excess
+funds. The flow raises a ``refund failed`` Payment process exception, Salesforce's ``OM Refund
+Failed``, and the exception desk refunds once the gateway answers, as it captures then.
 """
 
 from __future__ import annotations
@@ -16,19 +22,23 @@ from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.exception_desk import raise_process_exception
 from omsim.domain.guardrails import require_managed
 from omsim.domain.payments import OrderPaymentSummary, Payment, Refund
+from omsim.domain.return_orders import ReturnOrder
 from omsim.domain.summary import OrderSummary
+from omsim.domain.write_offs import written_off_cents
 
 
 def total_excess_funds_cents(summary: OrderSummary) -> int:
     """``totalExcessFundsAmount``: captured minus refunded, beyond what the buyer owes.
 
     What the buyer owes is ``GrandTotalAmount`` (after every change order); money already owed
-    back through an unrefunded credit memo, and funds reserved for an exchange, are not excess.
+    back through an unrefunded credit memo, and funds reserved for an exchange, are not excess;
+    what was written off is no longer owed.
     """
     paid = sum(p.captured_amount_cents - p.refunded_amount_cents for p in summary.payment_summaries)
     owed_back = sum(m.balance_cents for m in summary.credit_memos)
     reserved = sum(p.reserved_balance_cents for p in summary.payment_summaries)
-    return max(0, paid - summary.grand_total_amount_cents - owed_back - reserved)
+    owed = summary.grand_total_amount_cents - written_off_cents(summary)
+    return max(0, paid - owed - owed_back - reserved)
 
 
 def apply_credit_memo(
@@ -102,20 +112,31 @@ def ensure_refunds(
     excess_funds_cents: int = 0,
     invoice_ids: Sequence[str] = (),
     exchange_credit_cents: int = 0,
+    exchange_return_order: ReturnOrder | None = None,
+    refund_to_card: bool = True,
 ) -> list[DomainEvent]:
     """Refund a credit memo (netted against ``invoice_ids`` first) and/or excess funds.
 
     ``exchange_credit_cents`` of the credit memo go to an exchange Order Summary instead of the
     card: they are drawn from the payment summary's reserved balance as ``Exchange Credit``
-    refunds. All or nothing: when the captured funds cannot cover the refund, nothing moves and a
-    Payment process exception ("Payment refund failed") is raised.
+    refunds; ``exchange_return_order`` (the exchange's return order) then holds that much less
+    credit for it. All or nothing: when the captured funds cannot cover the refund, nothing moves
+    and a Payment process exception ("Payment refund failed") is raised. With
+    ``refund_to_card`` False (the payment gateway does not answer) only what moves no card money
+    is done, netting against ``invoice_ids`` and exchange credit; the rest of the credit memo
+    stays open for a later call.
     """
     require_managed(summary, "ensure refunds")
     memo = summary.credit_memo(credit_memo_id) if credit_memo_id else None
-    if excess_funds_cents < 0 or (memo is None and excess_funds_cents == 0):
+    if (
+        excess_funds_cents < 0
+        or (memo is None and excess_funds_cents == 0)
+        or (excess_funds_cents and not refund_to_card)
+    ):
         raise ActionRejected(
             f"OrderSummary {summary.id}: ensure refunds needs a credit memo or a positive excess "
-            f"funds amount, got {credit_memo_id!r} and {excess_funds_cents}"
+            f"funds amount (excess funds only to a card), got {credit_memo_id!r} and "
+            f"{excess_funds_cents}"
         )
     available_excess = total_excess_funds_cents(summary)
     if excess_funds_cents > available_excess:
@@ -134,7 +155,10 @@ def ensure_refunds(
             netting.append((invoice, amount))
             memo_left -= amount
     reserved = {ops.id: ops.reserved_balance_cents for ops in summary.payment_summaries}
-    if exchange_credit_cents > min(memo_left, sum(reserved.values())):
+    held = sum(reserved.values())
+    if exchange_return_order is not None:
+        held = min(held, exchange_return_order.exchange_credit_cents)
+    if exchange_credit_cents > min(memo_left, held):
         raise ActionRejected(
             f"OrderSummary {summary.id}: cannot carry {exchange_credit_cents} to an exchange, "
             f"reserved balance is {sum(reserved.values())} and the credit left is {memo_left}"
@@ -157,10 +181,12 @@ def ensure_refunds(
     plan_exchange = _plan(exchange_pools, exchange_room, exchange_credit_cents)
     for _, payment, amount in plan_exchange:
         refundable[payment.id] -= amount
-    plan_memo = _plan(card, refundable, memo_left - exchange_credit_cents)
+    to_card = memo_left - exchange_credit_cents if refund_to_card else 0
+    plan_memo = _plan(card, refundable, to_card)
     planned = sum(a for plan in (plan_excess, plan_exchange, plan_memo) for *_, a in plan)
-    if planned < excess_funds_cents + memo_left:
-        short = excess_funds_cents + memo_left - planned
+    needed = excess_funds_cents + exchange_credit_cents + to_card
+    if planned < needed:
+        short = needed - planned
         return raise_process_exception(
             summary,
             category="Payment",
@@ -186,13 +212,18 @@ def ensure_refunds(
         (plan_memo, memo, "Referenced"),
     ):
         for ops, payment, amount in plan:
-            _refund(cs, summary, ops, payment, amount, at, source.id if source else None, kind)
+            record_refund(
+                cs, summary, ops, payment, amount, at, source.id if source else None, kind
+            )
             if source is not None:
                 cs.add(source, "balance_cents", -amount)
                 cs.add(source, "refunded_cents", amount)
             if kind == "Exchange Credit":
                 cs.add(ops, "reserved_balance_cents", -amount)
-    refunded = excess_funds_cents + memo_left
+                if exchange_return_order is not None:
+                    cs.add(exchange_return_order, "exchange_credit_cents", -amount)
+                    cs.involve(exchange_return_order, "return order")
+    refunded = needed
     if refunded:
         events.append(
             cs.event(
@@ -205,7 +236,7 @@ def ensure_refunds(
     return events
 
 
-def _refund(
+def record_refund(
     cs: ChangeSet,
     summary: OrderSummary,
     ops: OrderPaymentSummary,
@@ -215,6 +246,8 @@ def _refund(
     source_id: str | None,
     kind: str,
 ) -> None:
+    """Record a processed Refund of ``amount`` cents on ``payment``; with no ``source_id``
+    (credit memo) it is paid from the payment's excess funds."""
     refund = Refund(
         id=summary.ids.next("Refund"),
         order_payment_summary_id=ops.id,

@@ -56,6 +56,10 @@ class ReturnOrder:
     exchange_order_summary_id : str or None
         For an exchange, the new Order Summary the returned value pays for (omsim's link; in
         Salesforce the exchange cart references the return order).
+    exchange_credit_cents : int
+        For an exchange, the part of the source's ``ReservedBalanceTotalAmount`` still held for
+        it: reserved when the exchange is submitted, given as ``Exchange Credit`` as the items
+        come back, released for items that will not (omsim's field).
     description : str
         Why the RMA exists beyond the line reasons, e.g. ``Lost parcel refund``.
     """
@@ -67,6 +71,7 @@ class ReturnOrder:
     created_at: float
     destination_location_id: str | None = None
     exchange_order_summary_id: str | None = None
+    exchange_credit_cents: int = 0
     description: str = ""
     closed_at: float | None = None
     lines: list[ReturnOrderLineItem] = field(default_factory=list, repr=False)

@@ -22,6 +22,7 @@ from omsim.domain.bookkeeping import (
 )
 from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
+from omsim.domain.exchange_credit import release_exchange_credit
 from omsim.domain.funds import create_credit_memo, create_fee_invoice
 from omsim.domain.guardrails import (
     merge_quantities,
@@ -203,16 +204,32 @@ def return_items(
     shipping_reduction_flag: bool = False,
     return_fee_cents: int = 0,
     fee_tax_rate: Decimal | str | float = "0",
+    exchange_summary: OrderSummary | None = None,
+    refund: bool = True,
 ) -> list[DomainEvent]:
     """``returnItems``: process arrived items, credit and refund them (net of a return fee).
 
     Each processed line becomes read-only; expected units neither returned nor canceled move to a
     new line. The fee, if any, may not exceed the credit. For an exchange's return order the
-    credit pays the exchange (``Exchange Credit``) up to the reserved balance.
+    credit pays the exchange (``Exchange Credit``) up to what the return order holds for it,
+    and ``exchange_summary`` (the exchange's Order Summary) is required: credit held for units
+    that will no longer come back (canceled, or beyond the value still expected) is released on
+    this summary and withdrawn from the exchange (``Exchange Credit Released``,
+    ``Exchange Credit Withdrawn``), so no reservation outlives the return order. With
+    ``refund`` False (the payment gateway does not answer) the fee is still netted and the
+    exchange credit still given, but what would go to the card stays on the credit memo.
     """
     require_managed(summary, "return items")
     ro = summary.return_order(ro_id)
     _check_items(ro, items)
+    if ro.exchange_order_summary_id and (
+        exchange_summary is None or exchange_summary.id != ro.exchange_order_summary_id
+    ):
+        raise ActionRejected(
+            f"ReturnOrder {ro.id}: pays exchange OrderSummary {ro.exchange_order_summary_id}; "
+            f"pass it as exchange_summary, got "
+            f"{exchange_summary.id if exchange_summary else None}"
+        )
     lines = {ln.id: ln for ln in ro.lines}
     returned: dict[str, int] = {}
     for it in items:
@@ -250,8 +267,33 @@ def return_items(
             "Return Order Items Returned", at, units=sum(returned.values()), amount_cents=credit
         )
     ]
-    if change_order is None or credit <= 0:
-        return events  # nothing returned, or units worth nothing (fully discounted): no credit
+    if change_order is not None and credit > 0:  # else nothing returned, or worth nothing
+        events += _credit(
+            summary, ro, change_order, return_fee_cents, rate, fee_total, at, refund=refund
+        )
+    if exchange_summary is not None:
+        expected: dict[str, int] = {}
+        for ln in ro.open_lines:
+            key = ln.order_item_summary_id
+            expected[key] = expected.get(key, 0) + ln.quantity_expected
+        still = preview_return(summary, expected) if expected else 0
+        events += release_exchange_credit(summary, ro, exchange_summary, still, at=at)
+    return events
+
+
+def _credit(
+    summary: OrderSummary,
+    ro: ReturnOrder,
+    change_order: Order,
+    return_fee_cents: int,
+    rate: Decimal,
+    fee_total: int,
+    at: float,
+    *,
+    refund: bool,
+) -> list[DomainEvent]:
+    """Credit memo for the return, the fee invoiced and netted, the rest refunded."""
+    events: list[DomainEvent] = []
     memo, memo_events = create_credit_memo(summary, [change_order.id], at=at)
     events += memo_events
     fee_invoices: list[str] = []
@@ -262,14 +304,16 @@ def return_items(
     left = memo.balance_cents - (fee_total if return_fee_cents else 0)
     exchange = 0
     if ro.exchange_order_summary_id:
-        exchange = min(left, sum(p.reserved_balance_cents for p in summary.payment_summaries))
-    if left > 0 or fee_invoices:
+        exchange = max(0, min(left, ro.exchange_credit_cents))
+    if fee_invoices or (left > 0 and (refund or exchange)):
         events += ensure_refunds(
             summary,
             at=at,
             credit_memo_id=memo.id,
             invoice_ids=fee_invoices,
             exchange_credit_cents=exchange,
+            exchange_return_order=ro if exchange else None,
+            refund_to_card=refund,
         )
     return events
 

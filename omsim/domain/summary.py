@@ -105,8 +105,14 @@ class OrderItemSummary:
 
     @property
     def quantity_available_to_reship(self) -> int:
-        """``QuantityAvailableToReship`` = Fulfilled - (Reshipped + ReturnInitiated)."""
-        return self.quantity_fulfilled - self.quantity_reshipped - self.quantity_return_initiated
+        """``QuantityAvailableToReship`` = Fulfilled - (Reshipped + ReturnInitiated), at least 0.
+
+        A unit reshipped and then returned counts in both terms; the documented formula would
+        then give -1, and no unit is left to reship, so omsim floors it at 0.
+        """
+        return max(
+            0, self.quantity_fulfilled - self.quantity_reshipped - self.quantity_return_initiated
+        )
 
     @property
     def quantity_in_fulfillment(self) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from omsim.scenario_schema import Scenario
+from omsim.scenario.schema import Scenario
 
 
 class ArrivalRate:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omsim.scenario_schema import Scenario
+from omsim.scenario.schema import Scenario
 from omsim.sim.catalog import Catalog
 from omsim.sim.distributions import sample
 

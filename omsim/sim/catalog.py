@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omsim.scenario_schema import CatalogSpec
+from omsim.scenario.schema import CatalogSpec
 from omsim.sim.distributions import sample
 
 
@@ -53,6 +53,9 @@ def build_catalog(spec: CatalogSpec, rng: np.random.Generator) -> Catalog:
     products = []
     for k in range(n):
         category = spec.categories[int(categories[k])]
+        # The schema refuses distributions that can draw a price <= 0 or a weight < 0; these
+        # floors only round a valid draw: a continuous price under half a cent is one cent, and
+        # a parcel weighs at least its packaging (50 g).
         price = max(1, round(sample(category.price_cents, rng)))
         weight = max(0.05, round(sample(category.weight_kg, rng), 2))
         products.append(

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from omsim.scenario_schema import Scenario
+from omsim.scenario.schema import Scenario
 from omsim.sim.behaviour import CustomerBehaviour, draw_behaviour
 from omsim.sim.distributions import geometric_at_least_one, sample
 from omsim.sim.world import World

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from omsim.scenario_schema import Dist
+from omsim.scenario.schema import Dist
 
 
 def sample(dist: Dist, rng: np.random.Generator) -> float:

@@ -6,7 +6,6 @@ for a trigger, as a record-triggered flow does in Salesforce.
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
@@ -15,15 +14,22 @@ from typing import Any
 
 import simpy
 
-from omsim.domain import DomainEvent, IdFactory, OrderSummary, invariant_violations
+from omsim.domain import (
+    DomainEvent,
+    IdFactory,
+    OrderSummary,
+    exchange_invariant_violations,
+    invariant_violations,
+)
 from omsim.eventlog import EventLog
 from omsim.network.inventory import Inventory
 from omsim.network.locations import LocationType
 from omsim.network.routing.plan import RoutingOptions
 from omsim.network.routing.registry import RoutingStrategy, get_strategy
 from omsim.recordtables import RecordTables, records_of
-from omsim.scenario_schema import OutageSpec, Scenario, SiteSpec
-from omsim.scenario_service import StoreClosureSpec
+from omsim.scenario.schema import OutageSpec, Scenario, SiteSpec
+from omsim.scenario.service import StoreClosureSpec
+from omsim.scenario.validation import load_dotted, validate_for_run
 from omsim.sim.demand import OrderDraft
 from omsim.sim.retirement import FINAL_STATES, RunIntegrityError, order_state
 from omsim.sim.sites import Outage, Site
@@ -110,7 +116,7 @@ class Model:
         self.inventory: Inventory
         self.world, self.inventory = build_world(scenario, self.streams.catalog)
         self.log = EventLog(scenario.start) if log is None else log
-        self.records = RecordTables() if records is None else records
+        self.records = RecordTables(start=scenario.start) if records is None else records
         self.keep_retired = keep_retired
         self.retired: set[str] = set()  # retired ids still in `summaries` (keep_retired)
         self.states: Counter[str] = Counter()  # end states of retired orders
@@ -229,8 +235,16 @@ class Model:
         return True
 
     def write_off(self, summary: OrderSummary, state: str) -> None:
-        """Check an order's invariants and hand its final rows to the record tables."""
+        """Check an order's invariants (and those of its exchange pairs still in memory) and
+        hand its final rows to the record tables."""
         problems = invariant_violations(summary)
+        source = self.summaries.get(summary.source_order_summary_id or "")
+        if source is not None:
+            problems += exchange_invariant_violations(source, summary)
+        for ro in summary.return_orders:
+            exchange = self.summaries.get(ro.exchange_order_summary_id or "")
+            if exchange is not None:
+                problems += exchange_invariant_violations(summary, exchange)
         if problems:
             raise RunIntegrityError(
                 f"OrderSummary {summary.id} ({state}) broke its invariants:\n  "
@@ -283,26 +297,21 @@ def _order_id(record: Any) -> str | None:
 
 
 def load_flow(path: str) -> Flow:
-    """A user's flow from ``package.module:function``."""
-    module_name, _, name = path.partition(":")
-    try:
-        flow = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(f"flows: cannot load {path!r} ({error})") from None
-    if not callable(flow):
-        raise ValueError(f"flows: {path!r} is not a function")
-    return flow  # type: ignore[no-any-return]
+    """A user's flow from ``package.module:function``; `ScenarioError` when it cannot load."""
+    return load_dotted(path)
 
 
 def build_model(scenario: Scenario, seed: int | None = None, **options: Any) -> Model:
     """The model for ``scenario`` with starter flows, and any the scenario replaces.
 
-    ``options`` go to `Model` (``log``, ``records``, ``keep_retired``)."""
+    The scenario is checked first (`omsim.scenario.validation.validate_for_run`: strategy,
+    flows, location ids in faults, seed), so a mistake fails here with a `ScenarioError`
+    before the world is built or the clock starts. ``options`` go to `Model` (``log``,
+    ``records``, ``keep_retired``)."""
     from omsim.sim.flows import STARTER_FLOWS
 
+    validate_for_run(scenario, seed=seed)
     flows: dict[str, Flow] = dict(STARTER_FLOWS)
     for trigger, path in scenario.flows.items():
-        if trigger not in flows:
-            raise ValueError(f"flows: unknown trigger {trigger!r}; triggers: {', '.join(flows)}")
         flows[trigger] = load_flow(path)
     return Model(scenario, scenario.seed if seed is None else seed, flows, **options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from omsim.scenario_schema import SiteSpec
+from omsim.scenario.schema import SiteSpec
 from omsim.sim.distributions import sample
 
 

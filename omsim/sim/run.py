@@ -21,7 +21,7 @@ from omsim.domain import OrderSummary, invariant_violations
 from omsim.domain.picklists import ItemType
 from omsim.eventlog import EventLog
 from omsim.recordtables import RecordTables
-from omsim.scenario_schema import Scenario
+from omsim.scenario.schema import Scenario
 from omsim.sim.flows.routing import routing_scheduler
 from omsim.sim.model import Counters, Model, OrderTrack, build_model
 from omsim.sim.processes import order_arrivals, replenishment
@@ -109,7 +109,9 @@ def run(
         start = scenario.start
         options = {
             "log": EventLog(start, folder=out, rows_per_group=rows_per_group),
-            "records": RecordTables(out / "records", rows_per_group=max(1, rows_per_group // 5)),
+            "records": RecordTables(
+                out / "records", rows_per_group=max(1, rows_per_group // 5), start=scenario.start
+            ),
             "keep_retired": bool(keep_retired),
         }
     elif keep_retired is False:

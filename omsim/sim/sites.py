@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import simpy
 
-from omsim.scenario_schema import SiteSpec
+from omsim.scenario.schema import SiteSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from omsim.network.locations import CustomerZone, Location, LocationType
 from omsim.network.matrix import NetworkMatrix
 from omsim.network.national import ONLINE_GROUP, generate_national_network
 from omsim.network.replenishment import MinMaxPolicy, PeriodicReviewPolicy, ReplenishmentPolicy
-from omsim.scenario_schema import Scenario, StockPolicySpec
+from omsim.scenario.schema import Scenario, StockPolicySpec
 from omsim.sim.catalog import Catalog, build_catalog
 
 TYPE_KEYS = {

@@ -78,8 +78,9 @@ def test_run_folder_holds_tables_records_kpis_and_metadata(result, tmp_path) -> 
     )
     assert len(summaries) == len(result.summaries)
     kpis = json.loads((folder / "kpis.json").read_text())
-    assert kpis["managed_order_summaries"] == sum(s.is_managed for s in result.summaries)
-    assert kpis["gmv_cents"] == sum(
+    managed = sum(s.is_managed for s in result.summaries)
+    assert kpis["managed_order_summaries_incl_exchanges"] == managed
+    assert kpis["managed_gmv_cents"] == sum(
         s.original_order.grand_total_amount_cents for s in result.summaries if s.is_managed
     )
     meta = json.loads((folder / "metadata.json").read_text())
@@ -118,7 +119,7 @@ def test_cli_run_prints_summary_and_folder(tmp_path, capsys) -> None:
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "gmv_cents" in out and "run folder:" in out
+    assert "managed_gmv_cents" in out and "run folder:" in out
     assert (tmp_path / "r" / "kpis.json").exists()
 
 

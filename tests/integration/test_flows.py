@@ -9,8 +9,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from omsim.scenario import load_scenario
-from omsim.scenario_service import NO_SERVICE_BEHAVIOUR
+from omsim.scenario import ScenarioError, load_scenario
+from omsim.scenario.service import NO_SERVICE_BEHAVIOUR
 from omsim.sim.run import run
 
 DC, COLUMBUS, CINCINNATI = "DC-groveport", "ST-columbus", "ST-cincinnati"
@@ -216,10 +216,10 @@ def test_a_scenario_can_replace_a_starter_flow(tmp_path, monkeypatch) -> None:
 
 def test_unknown_trigger_or_flow_is_a_clear_error() -> None:
     with pytest.raises(
-        ValueError, match="unknown trigger 'order_shipped'; triggers: order_arrived"
+        ScenarioError, match="unknown trigger 'order_shipped'; triggers: order_arrived"
     ):
         simulate(flows={"order_shipped": "x:y"})
-    with pytest.raises(ValueError, match="cannot load 'nowhere_module:flow'"):
+    with pytest.raises(ScenarioError, match="cannot load 'nowhere_module:flow'"):
         simulate(flows={"fulfillment_order_created": "nowhere_module:flow"})
 
 

@@ -50,7 +50,7 @@ from omsim.analysis.queueing import (
     mmc_mean_wait_hours,
 )
 from omsim.scenario import Scenario, scenario_from_dict
-from omsim.scenario_service import NO_SERVICE_BEHAVIOUR
+from omsim.scenario.service import NO_SERVICE_BEHAVIOUR
 from omsim.sim.run import run
 
 ASSOCIATES = 3  # c

@@ -15,6 +15,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
+from omsim.analysis.kpis import kpis as all_kpis
 from omsim.analysis.service_kpis import (
     appeasement_kpis,
     cancellation_kpis,
@@ -146,7 +147,7 @@ def test_no_cancel_requests_when_the_probability_is_zero() -> None:
     assert "Cancel Requested" not in counts(result)
     kpis = cancellation_kpis(result.log.tables())
     assert kpis["cancel_requests"] == kpis["orders_canceled_by_customer"] == 0
-    assert kpis["cancel_rate"] == 0.0
+    assert kpis["customer_cancel_rate"] == 0.0
     assert "Customer Request" not in kpis["canceled_units_by_reason"]
 
 
@@ -164,7 +165,7 @@ def test_cancel_requests_before_routing_cancel_almost_every_order() -> None:
     managed = [s for s in result.summaries if s.is_managed]
     kpis = cancellation_kpis(result.log.tables())
     assert kpis["cancel_requests"] == len(managed)
-    assert kpis["cancel_rate"] > 0.9
+    assert kpis["customer_cancel_rate"] > 0.9
     canceled = [s for s in managed if result.order_states[s.id] == "Canceled"]
     assert len(canceled) >= 0.9 * len(managed)
     for s in canceled:
@@ -232,7 +233,7 @@ def test_cancel_after_allocation_cancels_fo_lines_first_and_refuses_picked_units
         assert event["attrs"]["units"] == in_work > 0
     kpis = cancellation_kpis(result.log.tables())
     assert kpis["cancel_refused_units"] == sum(a["units"] for a in refused["attrs"])
-    assert 0 < kpis["cancel_rate"] < 1
+    assert 0 < kpis["customer_cancel_rate"] < 1
     location_reservations_match_open_fulfillment_orders(result)
 
 
@@ -253,8 +254,8 @@ def test_no_returns_when_the_rates_are_zero() -> None:
     kpis = return_kpis(result.log.tables())
     assert kpis["units_delivered"] > 0
     assert kpis["return_orders_created"] == kpis["units_returned"] == 0
-    assert kpis["return_rate"] == 0.0
-    assert set(kpis["return_rate_by_category"].values()) == {0.0}
+    assert kpis["unit_return_rate"] == 0.0
+    assert set(kpis["unit_return_rate_by_category"].values()) == {0.0}
     assert not any(s.return_orders for s in result.summaries)
 
 
@@ -318,8 +319,8 @@ def test_returns_get_an_rma_then_are_received_inspected_and_returned() -> None:
     attrs = inspected["attrs"]
     assert kpis["return_orders_created"] == len(created)
     assert kpis["units_returned"] == sum(a["units"] for a in attrs)
-    assert set(kpis["return_rate_by_category"]) == {"apparel", "home"}
-    for category, rate in kpis["return_rate_by_category"].items():
+    assert set(kpis["unit_return_rate_by_category"]) == {"apparel", "home"}
+    for category, rate in kpis["unit_return_rate_by_category"].items():
         back = sum(a["units"] for a in attrs if a["category"] == category)
         sent = sum(a["units_by_category"].get(category, 0) for a in delivered["attrs"])
         assert rate == pytest.approx(back / sent)
@@ -349,9 +350,10 @@ def test_returned_items_are_credited_and_refunded_net_of_the_return_fee() -> Non
         assert sum(r.amount_cents for r in refunds) == credit - fee
     fees = of(result, "Return Fee Charged")["amount_cents"]
     assert set(fees) == {RETURN_FEE + tax_cents(RETURN_FEE, result.scenario.demand.tax_rate)}
-    kpis = return_kpis(result.log.tables())
-    assert kpis["refund_cents"] == int(of(result, "Refund Processed")["amount_cents"].sum())
-    assert kpis["exchange_credit_cents"] == kpis["exchanges"] == 0
+    kpis = all_kpis(result.log.tables())
+    refunded = int(of(result, "Refund Processed")["amount_cents"].sum())
+    assert kpis["refunds_to_customer_cents"] == refunded == kpis["refunds_processed_cents"]
+    assert kpis["refunds_exchange_credit_cents"] == kpis["exchange_order_summaries"] == 0
 
 
 def test_returned_units_are_restocked_or_disposed_of_by_reason() -> None:
@@ -400,9 +402,9 @@ def test_exchange_share_zero_refunds_every_return_to_the_card() -> None:
     assert all(s.source_process != SourceProcess.EXCHANGE for s in result.summaries)
     refunds = [r for s in result.summaries for ops in s.payment_summaries for r in ops.refunds]
     assert refunds and {r.type for r in refunds} == {"Referenced"}
-    kpis = return_kpis(result.log.tables())
-    assert kpis["exchanges"] == kpis["exchange_credit_cents"] == 0
-    assert kpis["refund_cents"] == sum(r.amount_cents for r in refunds)
+    kpis = all_kpis(result.log.tables())
+    assert kpis["exchange_order_summaries"] == kpis["refunds_exchange_credit_cents"] == 0
+    assert kpis["refunds_to_customer_cents"] == sum(r.amount_cents for r in refunds)
 
 
 def test_even_exchanges_are_new_order_summaries_routed_fulfilled_and_paid_by_credit() -> None:
@@ -446,10 +448,10 @@ def test_even_exchanges_are_new_order_summaries_routed_fulfilled_and_paid_by_cre
     assert refunds and {r.type for r in refunds} == {"Exchange Credit"}
     for s in card:
         assert all(len(ops.authorizations) == 1 for ops in s.payment_summaries)  # checkout only
-    kpis = return_kpis(result.log.tables())
-    assert kpis["exchanges"] == len(exchanges)
-    assert kpis["refund_cents"] == 0
-    assert kpis["exchange_credit_cents"] == sum(r.amount_cents for r in refunds) > 0
+    kpis = all_kpis(result.log.tables())
+    assert kpis["exchange_order_summaries"] == len(exchanges)
+    assert kpis["refunds_to_customer_cents"] == 0
+    assert kpis["refunds_exchange_credit_cents"] == sum(r.amount_cents for r in refunds) > 0
 
 
 # --- lost parcels -------------------------------------------------------------------------------
@@ -471,7 +473,7 @@ def test_no_parcel_is_lost_when_the_probability_is_zero() -> None:
     n = counts(result)
     assert "Parcel Lost" not in n and "Reshipment Created" not in n
     assert n["Parcel Delivered"] > 50
-    assert return_kpis(result.log.tables())["lost_parcels"] == 0
+    assert return_kpis(result.log.tables())["parcels_lost"] == 0
 
 
 def method_of(summaries: dict, order: str, fo_id: str) -> str:
@@ -544,8 +546,8 @@ def test_lost_or_damaged_parcels_are_reshipped_at_no_charge(damaged_share, incid
                     sent[ln.order_item_summary_id] += ln.quantity
         assert sent == product_units(s, lost)
     kpis = return_kpis(result.log.tables())
-    assert kpis["reshipments"] == len(reships) == counts(result)["Reshipment Created"]
-    key = "lost_parcels" if reason == "Lost" else "damaged_parcels"
+    assert kpis["reshipments_created"] == len(reships) == counts(result)["Reshipment Created"]
+    key = "parcels_lost" if reason == "Lost" else "parcels_damaged"
     assert kpis[key] == len(lost_events)
 
 
@@ -589,8 +591,8 @@ def test_lost_parcels_are_refunded_when_the_remedy_is_refund() -> None:
     n = counts(result)
     assert "Return Parcel Received" not in n and "Return Inspected" not in n
     kpis = return_kpis(result.log.tables())
-    assert kpis["reshipments"] == 0 and kpis["units_returned"] == 0
-    assert kpis["refund_cents"] > 0
+    assert kpis["reshipments_created"] == 0 and kpis["units_returned"] == 0
+    assert kpis["refunds_to_customer_cents"] > 0
 
 
 # --- appeasements -------------------------------------------------------------------------------
@@ -706,7 +708,7 @@ def test_pickup_no_shows_are_canceled_and_their_units_go_back_to_store_stock() -
     kpis = cancellation_kpis(result.log.tables())
     assert kpis["pickup_no_shows"] == len(no_shows)
     assert kpis["canceled_units_by_reason"]["Pickup No-Show"] == no_show_units > 0
-    assert kpis["cancel_rate"] == 0.0  # not a customer cancel request
+    assert kpis["customer_cancel_rate"] == 0.0  # not a customer cancel request
     # the stores hold exactly the units of pickups still in work or waiting
     location_reservations_match_open_fulfillment_orders(result)
 

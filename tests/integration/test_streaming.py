@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from omsim.eventlog import TABLES
-from omsim.recordtables import record_tables
+from omsim.recordtables import RECORD_TYPES, record_tables
 from omsim.runfolder import run_to_folder, write_run_folder
 from omsim.scenario import load_scenario
 from omsim.sim.retirement import FINAL_STATES
@@ -55,6 +55,7 @@ def test_streamed_records_and_kpis_equal_the_in_memory_ones(folders) -> None:
     names = sorted(p.name for p in (memory / "records").iterdir())
     assert names == sorted(p.name for p in (streamed / "records").iterdir())
     assert "OrderState.parquet" in names and "FulfillmentOrder.parquet" in names
+    assert set(names) >= {f"{t.__name__}.parquet" for t in RECORD_TYPES}  # even when empty
     for name in names:
         pd.testing.assert_frame_equal(
             pd.read_parquet(streamed / "records" / name), pd.read_parquet(memory / "records" / name)
@@ -75,7 +76,9 @@ def test_a_retired_order_never_changes_afterwards(scenario) -> None:
     retired = result.model.retired
     assert retired, "no order was retired"
     at_retirement = {n: t.to_pandas() for n, t in result.records.arrow().items()}
-    at_end = record_tables([s for s in result.summaries if s.id in retired])
+    at_end = record_tables(
+        [s for s in result.summaries if s.id in retired], start=result.records.start
+    )
     for name, end in at_end.items():
         taken = at_retirement[name]
         taken = taken[taken["Id"].isin(set(end["Id"]))]
@@ -100,3 +103,19 @@ def test_streaming_keeps_only_the_orders_in_flight(scenario, tmp_path) -> None:
             or track.routing_scheduled
         ), summary.id
     assert not result.log._seen  # the log forgot every object once its files were closed
+
+
+def test_kpis_read_an_activity_at_a_time_equal_those_of_the_whole_log(folders) -> None:
+    from omsim.analysis.kpis import kpis
+    from omsim.eventlog import EventLog
+    from omsim.eventlog_activities import ActivityLog
+
+    _, streamed = folders
+    with ActivityLog(streamed) as log:
+        by_activity = kpis(log)
+        scratch = log._scratch
+        assert log.of("No Such Activity").empty
+        both = log.of("Parcel Delivered", "Order Picked Up")
+        assert both["event_id"].is_monotonic_increasing
+    assert not scratch.exists()  # the scratch folder is removed
+    assert by_activity == kpis(EventLog.read_parquet(streamed))

@@ -16,7 +16,8 @@ with requests that are sometimes valid and sometimes deliberately wrong:
   orders and returned items (partial, with units canceled, with a return fee, with shipping
   reduction), adjustments in each ``allocatedItemsChangeOrderType`` (all phases or some),
   reshipments, exchanges (even, cheaper, dearer, with the right and the wrong additional
-  authorization);
+  authorization), exchange items the customer keeps after all (before or after the replacement
+  shipped), every unit of a delivery group canceled without shipping reduction;
 * process exceptions raised, triaged, resolved and ignored; Order Summary status changes;
   routing attempts; and managed-only actions on an UNMANAGED summary, which must be refused.
 
@@ -33,7 +34,8 @@ After every action it checks that:
   complete or raise a Payment process exception, exchanges are linked and reserved;
 
 and after every step it runs `check_invariants` on every Order Summary (exchange summaries
-included) plus cross-checks the invariants do not cover: ``ActiveProcessExceptionCount`` against
+included) and `check_exchange_invariants` on every exchange with its original, plus
+cross-checks the invariants do not cover: ``ActiveProcessExceptionCount`` against
 a model of every process exception, captured - refunded >= 0, exchange credit refunded never more
 than exchange credit authorized, per line "invoiced - credited never exceeds the line's value and
 equals it once every unit is invoiced", invoice/fulfillment-order links, UNMANAGED summaries
@@ -76,10 +78,12 @@ from omsim.domain import (
     OrderSummary,
     ReturnItemInput,
     ReturnLineInput,
+    ReturnOrder,
     adjust,
     authorize_payment,
     cancel_fulfillment_order_lines,
     capture_authorized_funds,
+    check_exchange_invariants,
     check_invariants,
     create_credit_memo,
     create_fulfillment_orders,
@@ -91,6 +95,7 @@ from omsim.domain import (
     ensure_funds,
     ensure_refunds,
     exchange,
+    exchange_credit_cents,
     fulfil_fulfillment_order,
     ignore_process_exception,
     preview_return,
@@ -903,6 +908,16 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         elif flaw == "empty":
             lines = {}
             valid = False
+        products_left = sum(
+            ln.quantity - lines.get(ln.order_item_summary_id, 0)
+            for ln in fo.lines
+            if ln.type is ItemType.PRODUCT
+        )
+        if products_left and any(
+            ln.type is ItemType.DELIVERY_CHARGE and ln.order_item_summary_id in lines
+            for ln in fo.lines
+        ):
+            valid = False  # the charge leaves only with the last product units
         quantities = {ln.order_item_summary_id: ln.quantity for ln in fo.lines}
         buckets = {i.id: (i.quantity_allocated, i.quantity_reshipped) for i in s.items}
         old_status = fo.status
@@ -1120,12 +1135,59 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         elif flaw == "empty":
             lines, valid = {}, False
         flag = data.draw(st.booleans(), label="shipping reduction")
+        self.submit_cancel_and_check(s, data, lines, flag, valid)
+
+    @rule(s=summaries, data=st.data())
+    def cancel_everything_left(self, s: OrderSummary, data: st.DataObject) -> None:
+        """Cancel every unit still to fulfil in one delivery group, often without shipping
+        reduction: an unshipped delivery charge must go with them (never stranded)."""
+        s = self.focus(
+            s, data, lambda x: any(i.quantity_available_to_cancel for i in x.product_items)
+        )
+        group = data.draw(st.sampled_from(s.delivery_groups), label="group")
+        lines = {
+            i.id: i.quantity_available_to_cancel
+            for i in s.items_in_group(group.id)
+            if is_product(i) and i.quantity_available_to_cancel > 0
+        }
+        flag = data.draw(st.sampled_from((False, False, True)), label="shipping reduction")
+        self.submit_cancel_and_check(s, data, lines, flag, bool(lines))
+        for i in s.items_in_group(group.id):
+            if lines and i.type is ItemType.DELIVERY_CHARGE and i.quantity_allocated == 0:
+                assert i.quantity == 0 and i.total_price_cents == 0, f"{i.id} stranded"
+
+    def submit_cancel_and_check(
+        self, s: OrderSummary, data: st.DataObject, lines: dict[str, int], flag: bool, valid: bool
+    ) -> None:
         buckets = {i.id: (i.quantity_canceled, i.quantity_allocated) for i in s.items}
         charge_totals = {i.id: i.total_price_cents for i in s.items if not is_product(i)}
+        left = Counter[str]()
+        for i in s.product_items:
+            left[i.order_delivery_group_summary_id] += i.quantity_available_to_fulfill - lines.get(
+                i.id, 0
+            )
+        touched = {p.order_delivery_group_summary_id for p in s.product_items if p.id in lines}
+        stranded = {
+            i.id
+            for i in s.items
+            if i.type is ItemType.DELIVERY_CHARGE
+            and i.order_delivery_group_summary_id in touched
+            and left[i.order_delivery_group_summary_id] <= 0
+            and i.quantity > 0
+            and i.quantity_available_to_cancel == i.quantity
+        }
         grand = s.grand_total_amount_cents
         reason = data.draw(st.sampled_from(("Customer Request", "Fraud")), label="reason")
+        refund = self.gateway_answers(data)
+        card_refunds = self.card_refunds(s)
         result = self.act(
-            submit_cancel, s, lines, reason=reason, shipping_reduction_flag=flag, expect=valid
+            submit_cancel,
+            s,
+            lines,
+            reason=reason,
+            shipping_reduction_flag=flag,
+            refund=refund,
+            expect=valid,
         )
         if result is REJECTED:
             return
@@ -1133,10 +1195,16 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             canceled, allocated = buckets[i.id]
             assert i.quantity_canceled == canceled + lines.get(i.id, 0)
             assert i.quantity_allocated == allocated
+        for charge_id in stranded:
+            charge = s.item(charge_id)
+            assert (charge.status, charge.total_price_cents) == ("CANCELED", 0), charge_id
         if not flag:
-            assert {k: s.item(k).total_price_cents for k in charge_totals} == charge_totals
+            kept = {k: v for k, v in charge_totals.items() if k not in stranded}
+            assert {k: s.item(k).total_price_cents for k in kept} == kept
         assert s.grand_total_amount_cents <= grand
-        if not self.new_pes:
+        if not refund:
+            assert self.card_refunds(s) == card_refunds, "refunded with the gateway down"
+        elif not self.new_pes:
             assert total_excess_funds_cents(s) == 0, "excess funds left after a cancel"
 
     @rule(s=summaries, data=st.data())
@@ -1249,6 +1317,10 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         elif flaw == "negative" and ro.open_lines:
             items = [ReturnItemInput(ro.open_lines[0].id, 1, -1)]
             valid = False
+        partner = self.exchange_of(ro)
+        forget = partner is not None and flaw is None
+        if forget and data.draw(st.integers(0, 9), label="forget the exchange summary") == 0:
+            partner, valid = None, False
         flag = data.draw(st.booleans(), label="shipping reduction")
         lines = {ln.id: ln for ln in ro.lines}
         returned_units: Counter[str] = Counter()
@@ -1277,6 +1349,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         fee_total = fee + tax_cents(fee, Decimal(rate)) if valid else 0
         buckets = {i.id: (i.quantity_returned, i.quantity_return_initiated) for i in s.items}
         n_memos, n_invoices, n_items = len(s.credit_memos), len(s.invoices), len(s.items)
+        refund = self.gateway_answers(data)
+        card_refunds = self.card_refunds(s)
         result = self.act(
             return_items,
             s,
@@ -1285,10 +1359,16 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             shipping_reduction_flag=flag,
             return_fee_cents=fee,
             fee_tax_rate=rate,
+            exchange_summary=partner,
+            refund=refund,
             expect=valid,
         )
         if result is REJECTED:
             return
+        if not refund:
+            assert self.card_refunds(s) == card_refunds, "refunded with the gateway down"
+        if ro.status == "Closed":
+            assert ro.exchange_credit_cents == 0, "exchange credit held by a closed return order"
         for i in s.items[:n_items]:
             returned, initiated = buckets[i.id]
             assert i.quantity_returned == returned + returned_units[i.id]
@@ -1309,8 +1389,62 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         else:
             assert not new_invoices and len(s.items) == n_items
         if not self.new_pes:
-            assert all(m.balance_cents == 0 for m in new_memos), "credit memo not refunded"
+            if refund:
+                assert all(m.balance_cents == 0 for m in new_memos), "credit memo not refunded"
             assert all(inv.balance_cents == 0 for inv in new_invoices), "return fee not netted"
+
+    @staticmethod
+    def gateway_answers(data: st.DataObject) -> bool:
+        """Whether refunds may reach the card now (False: a gateway outage, one time in six)."""
+        return data.draw(st.integers(0, 5), label="gateway answers") > 0
+
+    @staticmethod
+    def card_refunds(s: OrderSummary) -> int:
+        return sum(
+            r.amount_cents
+            for ops in s.payment_summaries
+            for r in ops.refunds
+            if r.type == "Referenced"
+        )
+
+    def exchange_of(self, ro: ReturnOrder) -> OrderSummary | None:
+        """The exchange Order Summary a return order pays for, if any."""
+        if ro.exchange_order_summary_id is None:
+            return None
+        return next(x for x in self.managed if x.id == ro.exchange_order_summary_id)
+
+    @rule(s=summaries, data=st.data())
+    def exchange_items_kept(self, s: OrderSummary, data: st.DataObject) -> None:
+        """The customer keeps the items an exchange was to return, before or after the
+        replacement shipped: the credit they held is released and withdrawn, and the customer
+        pays for the replacement like any order."""
+
+        def open_exchange(x: OrderSummary) -> bool:
+            return any(r.exchange_order_summary_id and r.open_lines for r in x.return_orders)
+
+        s = self.focus(s, data, open_exchange)
+        ro = self.pick(
+            data,
+            s.return_orders,
+            lambda r: bool(r.exchange_order_summary_id and r.open_lines),
+            "exchange return order",
+        )
+        if ro is None or not (ro.exchange_order_summary_id and ro.open_lines):
+            return
+        partner = self.exchange_of(ro)
+        assert partner is not None
+        if data.draw(st.booleans(), label="replacement ships first"):
+            self.push(partner, data, 4)
+        held = ro.exchange_credit_cents
+        committed, _ = exchange_credit_cents(partner)
+        open_before = sum(inv.balance_cents for inv in partner.invoices)
+        items = [ReturnItemInput(ln.id, 0, ln.quantity_expected) for ln in ro.open_lines]
+        self.act(return_items, s, ro.id, items, exchange_summary=partner, expect=True)
+        assert ro.status == "Closed" and ro.exchange_credit_cents == 0
+        after, _ = exchange_credit_cents(partner)
+        assert after == committed - held
+        reopened = sum(inv.balance_cents for inv in partner.invoices) - open_before
+        assert 0 <= reopened <= held
 
     @rule(s=summaries, data=st.data())
     def adjust_prices(self, s: OrderSummary, data: st.DataObject) -> None:
@@ -1367,6 +1501,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         adjustments = {i.id: i.total_adjustment_amount_cents for i in s.items}
         n_memos = len(s.credit_memos)
         reason = data.draw(st.sampled_from(("Discount", "Appeasement")), label="reason")
+        refund = self.gateway_answers(data)
+        card_refunds = self.card_refunds(s)
         result = self.act(
             adjust,
             s,
@@ -1374,6 +1510,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             reason=reason,
             allocated_items_change_order_type=mode,
             phases=phases,
+            refund=refund,
             expect=valid,
         )
         if result is REJECTED:
@@ -1383,7 +1520,9 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             assert moved == per_unit * units_of[item_id], (
                 f"{item_id}: discounted {moved}, expected {per_unit} x {units_of[item_id]}"
             )
-        if not self.new_pes:
+        if not refund:
+            assert self.card_refunds(s) == card_refunds, "refunded with the gateway down"
+        elif not self.new_pes:
             assert all(m.balance_cents == 0 for m in s.credit_memos[n_memos:])
             assert total_excess_funds_cents(s) == 0, "excess funds left after an adjustment"
 
@@ -1488,6 +1627,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         assert len(s.return_orders) == n_returns + 1
         ro = s.return_orders[-1]
         assert ro.exchange_order_summary_id == new.id
+        assert ro.exchange_credit_cents == reserved
         for i in s.items:
             assert i.quantity_return_initiated == initiated[i.id] + units.get(i.id, 0)
         self.managed.append(new)
@@ -1613,6 +1753,14 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
     def documented_invariants_hold(self) -> None:
         for s in self.world():
             check_invariants(s)
+
+    @invariant()
+    def exchange_pairs_hold(self) -> None:
+        by_id = {s.id: s for s in self.managed}
+        for s in self.managed:
+            if s.source_process is SourceProcess.EXCHANGE:
+                assert s.source_order_summary_id is not None
+                check_exchange_invariants(by_id[s.source_order_summary_id], s)
 
     @invariant()
     def process_exceptions_match_the_model(self) -> None:

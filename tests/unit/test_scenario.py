@@ -90,8 +90,8 @@ def test_tutorial_is_small_and_explicit() -> None:
 def test_regional_retailer_carries_its_cited_values() -> None:
     s = load_scenario("regional_retailer")
     methods = s.demand.delivery_methods
-    assert methods["Pickup"] / sum(methods.values()) == pytest.approx(0.16, abs=0.01)  # C7
-    assert s.payments.authorization_valid_days == 7  # C11
+    assert methods["Pickup"] / sum(methods.values()) == pytest.approx(0.16, abs=0.01)  # Adobe, 2024
+    assert s.payments.authorization_valid_days == 7  # card-not-present hold
     assert (s.routing.strategy, s.routing.max_splits) == ("fewest_splits", 2)
     assert s.start == dt.datetime(2026, 9, 7, tzinfo=dt.UTC)
     assert s.horizon_days == 56
@@ -113,7 +113,7 @@ def test_regional_retailer_is_one_region_with_pickup_near_most_demand() -> None:
         )
     ]
     share = sum(z.demand_weight for z in near) / sum(z.demand_weight for z in zones)
-    assert share > 0.9  # else C7's pickup share cannot be reached
+    assert share > 0.9  # else the published pickup share cannot be reached
     assert all(37 < z.latitude < 45 and -90 < z.longitude < -79 for z in zones)
 
 
@@ -184,11 +184,11 @@ def test_extends_cycle_is_reported(tmp_path: Path) -> None:
     assert "a.yaml -> b.yaml -> a.yaml" in message
 
 
-def test_extends_missing_base_names_it(tmp_path: Path) -> None:
+def test_extends_missing_base_names_it_and_the_file_holding_it(tmp_path: Path) -> None:
     path = write(tmp_path, "child.yaml", "extends: nowhere.yaml\nname: child\n")
     message = load_error(path)
-    assert "nowhere.yaml" in message
-    assert "not found" in message
+    assert message.startswith(f"{path.resolve()}: extends: got 'nowhere.yaml': no such file")
+    assert str(tmp_path.resolve() / "nowhere.yaml") in message
 
 
 def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from omsim.analysis.kpis import kpis as all_kpis
 from omsim.analysis.service_kpis import (
     appeasement_kpis,
     cancellation_kpis,
@@ -73,7 +74,7 @@ def test_cancel_rate_counts_orders_canceled_on_request_over_managed_orders() -> 
     assert cancellation_kpis(log.tables()) == {
         "cancel_requests": 3,
         "orders_canceled_by_customer": 2,
-        "cancel_rate": 2 / 4,
+        "customer_cancel_rate": 2 / 4,
         "cancel_refused_units": 3,
         "canceled_units_by_reason": {"Customer Request": 4, "Pickup No-Show": 2},
         "pickup_no_shows": 1,
@@ -83,7 +84,7 @@ def test_cancel_rate_counts_orders_canceled_on_request_over_managed_orders() -> 
 def test_cancellation_kpis_of_an_empty_log_are_zero() -> None:
     kpis = cancellation_kpis(EventLog(START).tables())
     assert kpis["cancel_requests"] == kpis["cancel_refused_units"] == 0
-    assert kpis["cancel_rate"] == 0.0 and kpis["canceled_units_by_reason"] == {}
+    assert kpis["customer_cancel_rate"] == 0.0 and kpis["canceled_units_by_reason"] == {}
 
 
 # --- returns ------------------------------------------------------------------------------------
@@ -114,8 +115,8 @@ def test_return_rate_is_units_inspected_over_units_delivered_by_category() -> No
     assert delivered_units_by_category(tables) == {"apparel": 3, "home": 4}
     kpis = return_kpis(tables)
     assert (kpis["units_delivered"], kpis["units_returned"]) == (7, 3)
-    assert kpis["return_rate"] == pytest.approx(3 / 7)
-    assert kpis["return_rate_by_category"] == pytest.approx({"apparel": 2 / 3, "home": 1 / 4})
+    assert kpis["unit_return_rate"] == pytest.approx(3 / 7)
+    assert kpis["unit_return_rate_by_category"] == pytest.approx({"apparel": 2 / 3, "home": 1 / 4})
     assert kpis["return_orders_created"] == 3
 
 
@@ -139,7 +140,7 @@ def test_matured_return_rate_keeps_orders_whose_last_delivery_is_before_the_cuto
         {"overall": 1 / 3, "apparel": 1 / 3}
     )
     # the to-date rate mixes in OS-2, whose returns came before its deliveries matured
-    assert return_kpis(tables)["return_rate"] == pytest.approx(3 / 5)
+    assert return_kpis(tables)["unit_return_rate"] == pytest.approx(3 / 5)
     # thirty days of maturity: nothing in this log is old enough
     assert matured_return_rate(tables) == {"overall": 0.0}
     assert matured_return_rate(EventLog(START).tables()) == {"overall": 0.0}
@@ -154,10 +155,27 @@ def test_refunds_split_into_card_refunds_and_exchange_credit() -> None:
     log.note("Parcel Lost", 8.0, order("OS-4"))
     log.note("Parcel Lost", 9.0, order("OS-4"))
     log.note("Reshipment Created", 10.0, order("OS-4"), reason="Lost")
-    kpis = return_kpis(log.tables())
-    assert (kpis["refund_cents"], kpis["exchange_credit_cents"]) == (1200, 600)
-    assert kpis["exchanges"] == 1
-    assert (kpis["lost_parcels"], kpis["reshipments"]) == (2, 1)
+    # the exchange OS-6 gives back 250 of captured credit (150 more was only reserved)
+    log.note("Exchange Credit Withdrawn", 11.0, order("OS-6"), amount_cents=400, refunded_cents=250)
+    kpis = all_kpis(log.tables())
+    assert kpis["refunds_exchange_credit_withdrawn_cents"] == 250
+    assert (kpis["refunds_to_customer_cents"], kpis["refunds_exchange_credit_cents"]) == (1200, 600)
+    assert kpis["refunds_processed_cents"] == 1800  # every Refund record, exchange credit included
+    assert kpis["exchange_order_summaries"] == 1
+    assert (kpis["parcels_lost"], kpis["reshipments_created"]) == (2, 1)
+
+
+def test_checkouts_and_order_summaries_add_up() -> None:
+    log = EventLog(START)
+    four_managed_orders(log)  # five checkouts placed (one unmanaged), one exchange
+    log.note("Checkout Declined", 0.5, [])
+    log.note("Checkout Stocked Out", 0.6, [])
+    kpis = all_kpis(log.tables())
+    assert (kpis["checkouts_placed"], kpis["exchange_order_summaries"]) == (5, 1)
+    assert kpis["checkouts_attempted"] == 5 + 1 + 1
+    assert kpis["order_summaries_created"] == kpis["checkouts_placed"] + 1 == 6
+    assert kpis["managed_order_summaries_incl_exchanges"] == 5
+    assert kpis["checkout_decline_rate"] == pytest.approx(1 / 7)
 
 
 # --- appeasements -------------------------------------------------------------------------------
@@ -253,8 +271,12 @@ def test_exception_kpis_by_hand() -> None:
         "process_exceptions_by_location": {"RC-1": 1, "ST-a": 1},
         # OS-1 and OS-2 of five managed Order Summaries (the exchange OS-6 counts: it can
         # raise exceptions too)
-        "exception_rate": 2 / 5,
-        "exception_rate_by_category": {"Fulfillment": 1 / 5, "Payment": 1 / 5, "Returns": 1 / 5},
+        "order_summaries_with_exception_rate": 2 / 5,
+        "order_summaries_with_exception_rate_by_category": {
+            "Fulfillment": 1 / 5,
+            "Payment": 1 / 5,
+            "Returns": 1 / 5,
+        },
         # no "Fulfillment Order Created" events in this log: no rate per fulfillment order
         "exceptions_per_fulfillment_order_by_location": {"RC-1": 0.0, "ST-a": 0.0},
         "process_exceptions_open_at_end": 1,
@@ -263,6 +285,7 @@ def test_exception_kpis_by_hand() -> None:
         "peak_exception_backlog": 2,
         "mean_exception_backlog": pytest.approx(1.1),
         "invoices_written_off": 0,
+        "invoices_written_off_cents": 0,
     }
 
 
@@ -296,7 +319,7 @@ def test_exception_kpis_of_a_log_without_exceptions_are_zero() -> None:
         kpis = exception_kpis(log.tables())
         assert kpis["process_exceptions_raised"] == kpis["peak_exception_backlog"] == 0
         assert kpis["mean_hours_to_resolve"] == kpis["p90_hours_to_resolve"] == 0.0
-        assert kpis["mean_exception_backlog"] == kpis["exception_rate"] == 0.0
+        assert kpis["mean_exception_backlog"] == kpis["order_summaries_with_exception_rate"] == 0.0
         assert kpis["process_exceptions_by_category"] == {}
     assert exception_backlog(EventLog(START).tables()).empty
 

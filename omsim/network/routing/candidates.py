@@ -93,7 +93,7 @@ def greedy_assign(
 ) -> dict[str, dict[str, int]]:
     """Fill each line from the nearest location of the set first.
 
-    UNCONFIRMED: the reference does not say how Salesforce's sample flows split quantities
+    UNCONFIRMED: Salesforce's documentation does not say how its sample flows split quantities
     within a multi-location route; omsim fills per SKU, nearest location first (ties by id).
     Lines that the set cannot cover are left short; callers check coverage first.
 

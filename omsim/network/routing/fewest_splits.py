@@ -1,6 +1,7 @@
 """Salesforce's starter routing: fewest splits, then rank by average distance.
 
-Mirrors ``findRoutesWithFewestSplits`` followed by ``rankAverageDistance`` (reference section 4):
+Mirrors ``findRoutesWithFewestSplits`` followed by ``rankAverageDistance``, Salesforce Order
+Management's routing flow actions:
 
 1. Candidates are the eligible locations with positive ATF for some line, sorted by id.
 2. Sets of size k = 1, 2, ..., ``max_splits + 1`` are enumerated in ``itertools.combinations``

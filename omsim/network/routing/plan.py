@@ -17,7 +17,8 @@ from typing import Any
 from omsim.network.locations import LocationType, ServiceLevel
 
 DEFAULT_MAX_SPLITS = 2
-"""Default ``maximumNumberOfSplits``: UNCONFIRMED (reference section 9 suggests 2)."""
+"""Default ``maximumNumberOfSplits``: UNCONFIRMED (Salesforce documents no default; 2 is omsim's
+assumption)."""
 
 DEFAULT_UNIT_WEIGHT_KG = 1.0
 """Weight of a unit whose SKU has no entry in ``RoutingRequest.weights_kg``, kg (assumption)."""

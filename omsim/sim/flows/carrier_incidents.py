@@ -24,6 +24,7 @@ from omsim.domain import (
 )
 from omsim.domain.picklists import ItemType
 from omsim.network.routing.plan import NoRoute
+from omsim.sim.flows.exception_desk import gateway_up, queue_refund
 from omsim.sim.flows.routing import FULFILLMENT_TYPES, eligible_locations, routing_request
 
 if TYPE_CHECKING:
@@ -102,4 +103,7 @@ def refund_lost_units(model: Model, summary: OrderSummary, units: dict[str, int]
     )
     model.record(events)
     items = [ReturnItemInput(ln.id, ln.quantity_expected, quantity_received=0) for ln in ro.lines]
-    model.record(return_items(summary, ro.id, items, at=now, reason="Lost Parcel"))
+    up = gateway_up(model)
+    model.record(return_items(summary, ro.id, items, at=now, reason="Lost Parcel", refund=up))
+    if not up:
+        queue_refund(model, summary)

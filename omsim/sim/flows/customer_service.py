@@ -14,10 +14,12 @@ import simpy
 
 from omsim.domain import (
     ActionRejected,
+    DeliveryGroupInput,
     FulfillmentOrder,
     OrderLineInput,
     OrderSummary,
     ReturnLineInput,
+    ReturnOrder,
     adjust,
     cancel_fulfillment_order_lines,
     create_return_order,
@@ -29,6 +31,7 @@ from omsim.domain.money import tax_cents
 from omsim.domain.picklists import FulfillmentPhase, ItemType
 from omsim.network.inventory import InventoryError
 from omsim.sim.behaviour import CustomerBehaviour, LineReturn
+from omsim.sim.flows.exception_desk import gateway_up, queue_refund
 
 if TYPE_CHECKING:
     from omsim.sim.model import Model
@@ -84,7 +87,12 @@ def handle_cancel_request(
     cancelable = {k: v for k, v in cancelable.items() if v > 0}
     if cancelable:
         release_group_hold(model, summary, cancelable)
-        model.record(submit_cancel(summary, cancelable, at=env.now, reason="Customer Request"))
+        up = gateway_up(model)
+        model.record(
+            submit_cancel(summary, cancelable, at=env.now, reason="Customer Request", refund=up)
+        )
+        if not up:
+            queue_refund(model, summary)
     refused = sum(asked.values()) - sum(cancelable.values())
     if refused:
         model.note("Cancel Refused", _summary_ref(summary), units=refused)
@@ -155,6 +163,7 @@ def _contact_about_late_parcel(
             discounts[item.id] = max(1, round(item.unit_price_cents * share))
     if not discounts:
         return
+    up = gateway_up(model)
     try:
         model.record(
             adjust(
@@ -163,10 +172,14 @@ def _contact_about_late_parcel(
                 at=env.now,
                 reason="Appeasement",
                 phases=(FulfillmentPhase.POST,),
+                refund=up,
             )
         )
     except ActionRejected as refused:  # e.g. earlier discounts left too little to discount
         model.note("Appeasement Refused", _summary_ref(summary), reason=str(refused))
+        return
+    if not up:
+        queue_refund(model, summary)
 
 
 # --- exchanges ----------------------------------------------------------------------------------
@@ -177,9 +190,18 @@ def try_exchange(
 ) -> str | None:
     """Exchange the units for the same SKU; returns the return order id, or None to refund.
 
-    The new Order Summary (SourceProcess Exchange) is routed and fulfilled like any order.
+    The new Order Summary (SourceProcess Exchange) is routed and fulfilled like any order, to
+    the original's recipient by Standard delivery, promised in the scenario's Standard days.
     """
     item = summary.item(item_id)
+    first = summary.delivery_groups[0]
+    promised_days = model.scenario.demand.promised_days.get("Standard", 5)
+    group = DeliveryGroupInput(
+        key="exchange",
+        deliver_to_postal_code=first.deliver_to_postal_code,
+        deliver_to_zone_id=first.deliver_to_zone_id,
+        promised_delivery_at=model.env.now + 24.0 * promised_days,
+    )
     price = item.unit_price_cents
     new_total = plan.units * price + tax_cents(plan.units * price, item.tax_rate)
     credit = preview_return(summary, {item_id: plan.units})
@@ -190,6 +212,7 @@ def try_exchange(
             [ReturnLineInput(item_id, plan.units, plan.reason)],
             [line],
             at=model.env.now,
+            delivery_group=group,
             additional_authorization_cents=max(0, new_total - credit),
             valid_hours=model.scenario.payments.authorization_valid_days * 24,
             destination_location_id=destination,
@@ -218,7 +241,21 @@ def try_exchange(
     model.tracks[new.id] = track
     model.record(events)
     model.trigger("order_summary_created", new)
-    return summary.return_orders[-1].id
+    ro = summary.return_orders[-1]
+    model.start(new.id, _await_exchange_return(model.env, ro))
+    return ro.id
+
+
+def _await_exchange_return(
+    env: simpy.Environment, ro: ReturnOrder, *, check_hours: float = 24.0
+) -> Generator[Any, Any, None]:
+    """Keep the exchange summary open until the old items' return order is processed.
+
+    Units that do not come back withdraw exchange credit from the exchange summary
+    (`omsim.domain.return_items`), so it may not retire before then.
+    """
+    while ro.status_category == "Activated":
+        yield env.timeout(check_hours)
 
 
 def plan_line_return(

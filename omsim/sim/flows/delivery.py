@@ -28,6 +28,7 @@ from omsim.domain import (
 from omsim.domain.picklists import ItemType
 from omsim.network.locations import ServiceLevel
 from omsim.sim.distributions import sample
+from omsim.sim.flows.exception_desk import gateway_up, queue_refund
 from omsim.sim.flows.fulfilment import ship
 from omsim.sim.flows.routing import SERVICE_LEVELS
 from omsim.sim.policies import succeeds, transit_hours
@@ -187,7 +188,10 @@ def _no_show(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
     }
     model.record(cancel_fulfillment_order_lines(summary, fo.id, units, at=now))
     model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
-    model.record(submit_cancel(summary, units, at=now, reason="Pickup No-Show"))
+    up = gateway_up(model)
+    model.record(submit_cancel(summary, units, at=now, reason="Pickup No-Show", refund=up))
+    if not up:
+        queue_refund(model, summary)
     model.tracks[summary.id].parcels_out -= 1
     model.note("Pickup No-Show", _related(fo, summary), location_id=fo.fulfilled_from_location_id)
 

@@ -25,10 +25,12 @@ from omsim.domain import (
     ensure_funds,
     ensure_refunds,
     ignore_process_exception,
+    raise_process_exception,
     resolve_process_exception,
     submit_cancel,
     total_excess_funds_cents,
     triage_process_exception,
+    write_off_invoice,
 )
 from omsim.network.routing.plan import NoRoute
 from omsim.sim.distributions import sample
@@ -115,7 +117,10 @@ def cancel_unrouted(
     from omsim.sim.flows.customer_service import release_group_hold
 
     release_group_hold(model, summary, units)
-    model.record(submit_cancel(summary, units, at=model.env.now, reason=reason))
+    up = gateway_up(model)
+    model.record(submit_cancel(summary, units, at=model.env.now, reason=reason, refund=up))
+    if not up:
+        queue_refund(model, summary)
 
 
 def _collect_payment(
@@ -123,7 +128,9 @@ def _collect_payment(
 ) -> Generator[Any, Any, bool]:
     """Wait for the gateway, renew an expired or short authorization, then capture what waits.
 
-    False (Ignored, written off) when the customer's card cannot be authorized again.
+    False (Ignored) when the customer's card cannot be authorized again: each invoice still open
+    is written off by a credit memo with the exception's kind as its reason
+    (``Invoice Written Off``, ``amount_cents``).
     """
     yield env.timeout(model.gateway_up_at(env.now) - env.now)
     settle_credit(model, summary)  # credit owed to the customer pays the invoice first
@@ -142,11 +149,12 @@ def _collect_payment(
             model.scenario.payments.reauthorization_success_rate, rng=model.streams.payments
         ):
             track.uncaptured_invoices = []
-            model.note(
-                "Invoice Written Off",
-                [(summary.id, "OrderSummary", "order summary")],
-                amount_cents=due,
-            )
+            for invoice in invoices:
+                if invoice.balance_cents:
+                    _, events = write_off_invoice(
+                        summary, invoice.id, at=now, reason=pe.description
+                    )
+                    model.record(events)
             return False
         days = model.scenario.payments.authorization_valid_days
         model.record(
@@ -195,6 +203,32 @@ def _settle_credit(
     if excess:
         model.record(ensure_refunds(summary, at=now, excess_funds_cents=excess))
     return True
+
+
+def gateway_up(model: Model) -> bool:
+    """Whether the payment gateway answers now (a gateway outage is a fault scenario)."""
+    return model.gateway_up_at(model.env.now) <= model.env.now
+
+
+def queue_refund(model: Model, summary: OrderSummary) -> None:
+    """A refund the gateway did not take: a Payment exception the desk settles when it is back.
+
+    Salesforce's ``ensureRefundsAsync`` fails with the gateway and publishes ``OM Refund
+    Failed``; what is owed stays on the open credit memos and as excess funds.
+    """
+    owed = sum(m.balance_cents for m in summary.credit_memos) + total_excess_funds_cents(summary)
+    if owed <= 0:
+        return
+    model.record(
+        raise_process_exception(
+            summary,
+            category="Payment",
+            attached_to_id=summary.id,
+            message=f"Payment refund failed: payment gateway unavailable ({owed} cents owed)",
+            at=model.env.now,
+            description="refund failed",
+        )
+    )
 
 
 def settle_credit(model: Model, summary: OrderSummary) -> None:

@@ -24,6 +24,7 @@ from omsim.domain import (
 )
 from omsim.domain.picklists import ItemType
 from omsim.network.inventory import InventoryError
+from omsim.sim.flows.exception_desk import gateway_up, queue_refund
 from omsim.sim.flows.routing import enqueue
 from omsim.sim.policies import pick_pack_hours, rejected_lines
 
@@ -81,7 +82,10 @@ def _reject(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
         # the customer chose this store: units it cannot hand over are canceled, not re-routed
         model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
         _write_off(model, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock")
-        model.record(submit_cancel(summary, units, at=model.env.now, reason=reason))
+        up = gateway_up(model)
+        model.record(submit_cancel(summary, units, at=model.env.now, reason=reason, refund=up))
+        if not up:
+            queue_refund(model, summary)
         return
     if fo.is_reship:
         # a replacement the location cannot fill: send it from elsewhere, else refund it

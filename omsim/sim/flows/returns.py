@@ -19,6 +19,7 @@ from omsim.domain import (
     OrderSummary,
     ProcessException,
     ReturnItemInput,
+    exchange_invariant_violations,
     preview_return,
     raise_process_exception,
     return_items,
@@ -28,6 +29,8 @@ from omsim.network.locations import LocationType, ServiceLevel
 from omsim.sim.behaviour import LineReturn
 from omsim.sim.distributions import sample
 from omsim.sim.flows.customer_service import plan_line_return
+from omsim.sim.flows.exception_desk import gateway_up, queue_refund
+from omsim.sim.retirement import RunIntegrityError
 
 if TYPE_CHECKING:
     from omsim.sim.model import Model
@@ -125,7 +128,11 @@ def _settle(
     """``returnItems`` for what arrived, then restock or dispose of it."""
     returns = model.scenario.service.returns
     ro = summary.return_order(ro_id)
+    exchange = (
+        model.summaries[ro.exchange_order_summary_id] if ro.exchange_order_summary_id else None
+    )
     line = ro.open_lines[0]
+    up = gateway_up(model)
     fee = _fee(summary, line.order_item_summary_id, received, returns.return_fee_cents)
     model.record(
         return_items(
@@ -144,8 +151,14 @@ def _settle(
             shipping_reduction_flag=returns.shipping_reduction,
             return_fee_cents=fee,
             fee_tax_rate=summary.item(line.order_item_summary_id).tax_rate,
+            exchange_summary=exchange,
+            refund=up,
         )
     )
+    if not up:
+        queue_refund(model, summary)
+    if exchange is not None:
+        _after_exchange_return(model, summary, exchange)
     restocked = plan.reason in returns.restock_reasons
     if restocked and received:
         model.inventory.receive(destination, plan.sku, received, from_futures=False)
@@ -165,6 +178,21 @@ def _settle(
         exchange=ro.exchange_order_summary_id is not None,
     )
     model.tracks[summary.id].returns_out -= 1
+
+
+def _after_exchange_return(model: Model, summary: OrderSummary, exchange: OrderSummary) -> None:
+    """Check the pair's money, and collect by card what withdrawn exchange credit left unpaid."""
+    from omsim.sim.flows.delivery import capture
+
+    problems = exchange_invariant_violations(summary, exchange)
+    if problems:
+        raise RunIntegrityError(
+            f"OrderSummary {summary.id} and its exchange {exchange.id}:\n  " + "\n  ".join(problems)
+        )
+    waiting = model.tracks[exchange.id].uncaptured_invoices
+    for invoice in exchange.invoices:
+        if invoice.balance_cents and invoice.id not in waiting:
+            capture(model, exchange, invoice)
 
 
 def _fee(summary: OrderSummary, item_id: str, units: int, fee: int) -> int:

@@ -13,8 +13,11 @@ from omsim.domain import (
     ensure_funds,
     ensure_refunds,
     fulfil_fulfillment_order,
+    ignore_process_exception,
     submit_cancel,
     total_excess_funds_cents,
+    write_off_invoice,
+    written_off_cents,
 )
 
 
@@ -218,3 +221,54 @@ def test_billing_pools_split_a_line_into_unbilled_and_billed(make_summary) -> No
     unbilled, _ = billing_pools(summary, item)
     assert (unbilled.units, unbilled.amount_cents, unbilled.tax_cents) == (0, 0, 0)
     check_invariants(summary)
+
+
+def test_write_off_credits_the_open_balance_with_a_reason(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)], tax="0.1", valid_hours=168)
+    _, invoice, _ = fulfilled_invoice(summary, {"A": 1})
+    ensure_funds(summary, invoice.id, at=200.0)  # authorization expired: nothing captured
+    (pe,) = summary.process_exceptions
+    ignore_process_exception(summary, pe.id, at=300.0)
+    memo, events = write_off_invoice(summary, invoice.id, at=300.0, reason="capture failed")
+    (event,) = events
+    assert (event.activity, event.attributes["amount_cents"]) == ("Invoice Written Off", 1100)
+    assert (memo.write_off_reason, memo.reference_entity_id) == ("capture failed", invoice.id)
+    assert (memo.total_amount_cents, memo.total_tax_amount_cents, memo.balance_cents) == (
+        1000,
+        100,
+        0,
+    )
+    assert (invoice.status, invoice.balance_cents, invoice.net_credits_applied_cents) == (
+        "Posted",
+        0,
+        1100,
+    )
+    assert written_off_cents(summary) == 1100
+    assert total_excess_funds_cents(summary) == 0
+    check_invariants(summary)
+    with pytest.raises(ActionRejected, match="nothing to write off, Balance is 0"):
+        write_off_invoice(summary, invoice.id, at=301.0)
+
+
+def test_a_written_off_order_settles_once_fully_billed(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000), ("B", 1, 500)], valid_hours=168)
+    _, first, _ = fulfilled_invoice(summary, {"A": 1})
+    ensure_funds(summary, first.id, at=2.0)
+    _, second, _ = fulfilled_invoice(summary, {"B": 1})
+    ensure_funds(summary, second.id, at=200.0)  # expired: Payment exception
+    write_off_invoice(summary, second.id, at=250.0)
+    assert summary.grand_total_amount_cents == 1500
+    check_invariants(summary)  # captured 1000 = invoiced 1500 - written off 500
+
+
+def test_with_the_gateway_down_a_cancel_keeps_its_excess_funds_for_later(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    capture_authorized_funds(summary, amount_cents=2000, at=1.0)
+    events = submit_cancel(summary, {summary.items[0].id: 1}, at=2.0, refund=False)
+    assert [e.activity for e in events] == ["Order Items Canceled"]
+    assert total_excess_funds_cents(summary) == 1000
+    check_invariants(summary)
+    ensure_refunds(summary, at=5.0, excess_funds_cents=1000)  # the gateway is back
+    assert total_excess_funds_cents(summary) == 0
+    with pytest.raises(ActionRejected, match="excess funds only to a card"):
+        ensure_refunds(summary, at=6.0, excess_funds_cents=1, refund_to_card=False)

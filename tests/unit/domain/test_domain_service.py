@@ -4,18 +4,25 @@ import pytest
 
 from omsim.domain import (
     ActionRejected,
+    InvariantViolation,
     OrderLineInput,
     ReturnItemInput,
     ReturnLineInput,
     SourceProcess,
     adjust,
+    authorize_payment,
+    check_exchange_invariants,
     check_invariants,
     create_fulfillment_orders,
     create_invoice,
+    create_reshipment,
     create_return_order,
     ensure_funds,
     exchange,
+    exchange_credit_cents,
+    exchange_invariant_violations,
     fulfil_fulfillment_order,
+    invariant_violations,
     preview_return,
     return_items,
     submit_cancel,
@@ -268,7 +275,9 @@ def test_even_exchange_moves_no_card_money(make_summary) -> None:
     assert (credit_ops.method, credit_ops.authorization_amount_cents) == ("Exchange Credit", 2500)
     ro = summary.return_orders[0]
     assert ro.exchange_order_summary_id == new.id
-    return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0)
+    return_items(
+        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0, exchange_summary=new
+    )
     (refund,) = card(summary).refunds
     assert (refund.type, refund.amount_cents) == ("Exchange Credit", 2500)
     assert card(summary).reserved_balance_cents == 0
@@ -278,6 +287,7 @@ def test_even_exchange_moves_no_card_money(make_summary) -> None:
     assert card_moves == 0 and card(summary).captured_amount_cents == 2500
     check_invariants(summary)
     check_invariants(new)
+    check_exchange_invariants(summary, new)
 
 
 def test_dearer_exchange_needs_the_difference_authorized(make_summary) -> None:
@@ -297,14 +307,109 @@ def test_cheaper_exchange_refunds_the_difference_to_the_card(make_summary) -> No
     summary = make_summary([("A", 1, 2500)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
-    exchange(summary, [ReturnLineInput(a.id, 1)], [OrderLineInput("A-S", 1, 2000)], at=10.0)
+    new, _ = exchange(
+        summary, [ReturnLineInput(a.id, 1)], [OrderLineInput("A-S", 1, 2000)], at=10.0
+    )
     ro = summary.return_orders[0]
-    return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0)
+    return_items(
+        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0, exchange_summary=new
+    )
     assert sorted((r.type, r.amount_cents) for r in card(summary).refunds) == [
         ("Exchange Credit", 2000),
         ("Referenced", 500),
     ]
     check_invariants(summary)
+
+
+def even_exchange(make_summary):
+    """An order of 2 x 2500, both shipped and paid, one unit exchanged for one of 2500."""
+    summary = make_summary([("A", 2, 2500)])
+    a = summary.items[0]
+    ship(summary, {a.id: 2})
+    new, _ = exchange(
+        summary, [ReturnLineInput(a.id, 1)], [OrderLineInput("A-L", 1, 2500)], at=10.0
+    )
+    return summary, new, summary.return_orders[0]
+
+
+def test_a_canceled_exchange_return_charges_the_replacement_instead(make_summary) -> None:
+    """The issue's case: the replacement ships and captures its credit, then the old unit
+    never comes back. The original keeps its 5000, the exchange must be paid by card."""
+    summary, new, ro = even_exchange(make_summary)
+    ship(new, {new.items[0].id: 1}, at=12.0)
+    (credit_ops,) = new.payment_summaries
+    assert credit_ops.captured_amount_cents == 2500
+    events = return_items(
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
+        at=20.0,
+        exchange_summary=new,
+    )
+    assert [e.activity for e in events] == [
+        "Return Order Items Returned",
+        "Exchange Credit Released",
+        "Exchange Credit Withdrawn",
+    ]
+    assert (card(summary).reserved_balance_cents, ro.exchange_credit_cents) == (0, 0)
+    assert card(summary).captured_amount_cents == 5000 and not card(summary).refunds
+    (withdrawn,) = credit_ops.refunds
+    assert (withdrawn.type, withdrawn.amount_cents) == ("Exchange Credit Withdrawn", 2500)
+    (invoice,) = new.invoices
+    assert invoice.balance_cents == 2500  # open again, for the customer's card
+    for s in (summary, new):
+        check_invariants(s)
+    check_exchange_invariants(summary, new)
+    authorize_payment(new, amount_cents=2500, at=21.0)
+    ensure_funds(new, invoice.id, at=21.0)
+    check_invariants(new)
+    check_exchange_invariants(summary, new)
+    paid = sum(
+        ops.captured_amount_cents - ops.refunded_amount_cents
+        for s in (summary, new)
+        for ops in s.payment_summaries
+        if ops.method != "Exchange Credit"
+    )
+    assert paid == 7500  # three units kept, three paid for
+
+
+def test_a_canceled_exchange_return_before_shipping_reduces_the_credit(make_summary) -> None:
+    summary, new, ro = even_exchange(make_summary)
+    return_items(
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
+        at=11.0,
+        exchange_summary=new,
+    )
+    (credit_ops,) = new.payment_summaries
+    assert credit_ops.authorization_amount_cents == 0 and not credit_ops.refunds
+    assert card(summary).reserved_balance_cents == 0
+    check_invariants(summary)
+    check_exchange_invariants(summary, new)
+    assert exchange_credit_cents(new) == (0, 0)
+
+
+def test_the_exchange_pair_invariant_catches_a_stuck_reservation(make_summary) -> None:
+    """Before the fix: the replacement consumed 2500, the original never gave it."""
+    summary, new, ro = even_exchange(make_summary)
+    ship(new, {new.items[0].id: 1}, at=12.0)
+    assert exchange_invariant_violations(summary, new) == []
+    ro.exchange_credit_cents = 0  # what a release forgetting the exchange would leave
+    card(summary).reserved_balance_cents = 0
+    held, consumed = exchange_invariant_violations(summary, new)
+    assert "holds 2500 of exchange credit" in held and f"{summary.id} gave 0" in held
+    assert consumed.endswith(f"consumed 2500 of exchange credit, {summary.id} gave 0 for it")
+    with pytest.raises(InvariantViolation, match="consumed 2500 of exchange credit"):
+        check_exchange_invariants(summary, new)
+
+
+def test_an_exchange_return_needs_its_exchange_summary(make_summary, snapshot) -> None:
+    summary, new, ro = even_exchange(make_summary)
+    before = snapshot(summary)
+    with pytest.raises(ActionRejected, match=f"pays exchange OrderSummary {new.id}"):
+        return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0)
+    assert snapshot(summary) == before
 
 
 def test_exchange_guardrails(make_summary) -> None:
@@ -357,3 +462,107 @@ def test_bad_tax_rates_are_rejected_naming_the_line(rate) -> None:
             delivery_groups=[DeliveryGroupInput("default")],
             at=0.0,
         )
+
+
+# --- delivery charges, shipped and reshippable quantities -------------------------------------
+
+
+def test_canceling_every_product_cancels_an_unshipped_charge_even_without_reduction(
+    make_summary,
+) -> None:
+    summary = make_summary([("A", 2, 1000)], charge=500, tax="0.1")
+    a, charge = summary.items
+    submit_cancel(summary, {a.id: 2}, at=1.0, shipping_reduction_flag=False)
+    assert [i.status for i in summary.items] == ["CANCELED", "CANCELED"]
+    assert (charge.quantity_canceled, summary.grand_total_amount_cents) == (1, 0)
+    check_invariants(summary)
+
+
+def test_canceling_the_rest_after_a_shipment_keeps_the_shipped_charge(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000), ("B", 1, 400)], charge=500)
+    a, b, charge = summary.items
+    ship(summary, {a.id: 1})
+    submit_cancel(summary, {b.id: 1}, at=3.0, shipping_reduction_flag=False)
+    assert (charge.status, charge.total_price_cents) == ("FULFILLED", 500)
+    check_invariants(summary)
+
+
+def test_invariants_flag_a_charge_left_with_nothing_to_fulfil(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)], charge=500)
+    a = summary.items[0]
+    a.quantity_canceled = 1  # a cancel that forgot the charge
+    a.status = a.computed_status()
+    assert any("stranded" in p for p in invariant_violations(summary))
+
+
+def test_fulfilment_sets_quantity_shipped(make_summary) -> None:
+    summary = make_summary([("A", 3, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 2})
+    assert (a.quantity_fulfilled, a.quantity_shipped) == (2, 2)
+    check_invariants(summary)
+
+
+def test_a_unit_reshipped_then_returned_has_nothing_left_to_reship(make_summary) -> None:
+    summary = make_summary([("A", 1, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    group = summary.delivery_groups[0].id
+    fo, _ = create_reshipment(summary, group, "W1", {a.id: 1}, "Lost", at=3.0)
+    fulfil_fulfillment_order(summary, fo.id, at=3.0)
+    create_return_order(summary, [ReturnLineInput(a.id, 1)], at=4.0)
+    assert (a.quantity_reshipped, a.quantity_return_initiated) == (1, 1)
+    assert a.quantity_available_to_reship == 0
+    assert a.quantity_shipped == 1  # the reshipment resends a unit already counted
+    check_invariants(summary)
+
+
+def test_part_of_a_cheaper_exchange_returned_gives_only_its_value(make_summary) -> None:
+    summary = make_summary([("A", 2, 1000)])
+    a = summary.items[0]
+    ship(summary, {a.id: 2})
+    new, _ = exchange(summary, [ReturnLineInput(a.id, 2)], [OrderLineInput("B", 1, 1500)], at=5.0)
+    ro = summary.return_orders[0]
+    assert ro.exchange_credit_cents == card(summary).reserved_balance_cents == 1500
+    return_items(
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 1, quantity_to_cancel=1)],
+        at=9.0,
+        exchange_summary=new,
+    )
+    exchange_refunds = [r.amount_cents for r in card(summary).refunds]
+    assert exchange_refunds == [1000] and card(summary).reserved_balance_cents == 0
+    assert exchange_credit_cents(new) == (1000, 0)
+    check_invariants(summary)
+    check_exchange_invariants(summary, new)
+    ship(new, {new.items[0].id: 1}, at=12.0)  # 1000 of credit for 1500: a Payment exception
+    assert [pe.category for pe in new.process_exceptions] == ["Payment"]
+    authorize_payment(new, amount_cents=500, at=13.0)
+    ensure_funds(new, new.invoices[0].id, at=13.0)
+    assert exchange_credit_cents(new) == (1000, 1000)
+    assert new.invoices[0].balance_cents == 0
+    check_invariants(new)
+    check_exchange_invariants(summary, new)
+
+
+def test_with_the_gateway_down_an_exchange_return_still_gives_its_credit(make_summary) -> None:
+    """Exchange credit moves no card money: it is given; the card's part waits on the memo."""
+    summary = make_summary([("A", 1, 2500)])
+    a = summary.items[0]
+    ship(summary, {a.id: 1})
+    new, _ = exchange(summary, [ReturnLineInput(a.id, 1)], [OrderLineInput("A-S", 1, 2000)], at=5.0)
+    ro = summary.return_orders[0]
+    return_items(
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 1)],
+        at=9.0,
+        exchange_summary=new,
+        refund=False,
+    )
+    assert [(r.type, r.amount_cents) for r in card(summary).refunds] == [("Exchange Credit", 2000)]
+    (memo,) = summary.credit_memos
+    assert memo.balance_cents == 500
+    check_invariants(summary)
+    check_exchange_invariants(summary, new)

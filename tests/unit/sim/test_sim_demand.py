@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from omsim.scenario import load_scenario
-from omsim.scenario_schema import Dist
+from omsim.scenario.schema import Dist
 from omsim.sim.catalog import build_catalog
 from omsim.sim.demand import delivery_charge_cents, draft_order
 from omsim.sim.distributions import geometric_at_least_one, sample

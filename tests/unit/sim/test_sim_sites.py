@@ -2,7 +2,7 @@
 
 import simpy
 
-from omsim.scenario_schema import SiteSpec
+from omsim.scenario.schema import SiteSpec
 from omsim.sim.sites import Outage, Site
 
 

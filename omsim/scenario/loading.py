@@ -16,11 +16,20 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from omsim.scenario_schema import Scenario
+from omsim.scenario.schema import Scenario
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "scenario_hash"]
+__all__ = [
+    "SCENARIO_DIR",
+    "ScenarioError",
+    "deep_merge",
+    "load_scenario",
+    "resolve_scenario_path",
+    "scenario_from_dict",
+    "scenario_hash",
+    "scenario_source",
+]
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 """Where the shipped scenarios live (``scenarios/`` at the top of the repository)."""
 
 
@@ -71,7 +80,15 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     base_name = data.pop("extends", None)
     if base_name is None:
         return data
-    base = _read(path.parent / str(base_name), (*seen, path))
+    if not isinstance(base_name, str) or not base_name:
+        raise ScenarioError(f"{path}: extends: got {base_name!r}: the path of a scenario file")
+    base_path = path.parent / base_name
+    if not base_path.is_file():
+        raise ScenarioError(
+            f"{path}: extends: got {base_name!r}: no such file ({base_path.resolve()}; "
+            "a relative path is read from the folder of the file that extends it)"
+        )
+    base = _read(base_path, (*seen, path))
     return deep_merge(base, data)
 
 
@@ -115,11 +132,16 @@ def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
     """
     resolved = resolve_scenario_path(path)
     data = deep_merge(_read(resolved), overrides)
-    chain = _chain(resolved)
+    return scenario_from_dict(data, source=scenario_source(resolved))
+
+
+def scenario_source(path: str | Path) -> str:
+    """How errors name a scenario file: its path, and the files it extends."""
+    chain = _chain(resolve_scenario_path(path))
     source = str(chain[0])
     if len(chain) > 1:
         source += " (extends " + ", ".join(p.name for p in chain[1:]) + ")"
-    return scenario_from_dict(data, source=source)
+    return source
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:

@@ -2,8 +2,9 @@
 
 Customer and carrier behaviour (cancellations, returns, exchanges, lost parcels, appeasements,
 pickup no-shows), the exception desk, and faults a user can switch on (payment gateway outages,
-carrier delay surges, store closures). Defaults cite `industry-figures.md` rows (C1...) where a
-public figure exists; the rest are labelled assumptions.
+carrier delay surges, store closures). Defaults cite their public source (publisher, year; all
+are listed in docs/figures.md) where a published figure exists; the rest are labelled
+assumptions.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from omsim.scenario_common import Dist, Strict, WindowSpec, WorkingHours, constant
+from omsim.scenario.common import Dist, Strict, WindowSpec, WorkingHours, constant
 
 
 class CancellationSpec(Strict):
     """Customers asking to cancel after checkout.
 
-    Defaults: 3% of orders (reference section 9 suggests 2-5%; UNCONFIRMED), usually within hours.
+    Defaults: 3% of orders (an assumption: no published cancel rate was found), usually within
+    hours.
     A request for units already allocated cancels the fulfillment order lines first when they have
     not been picked; otherwise it is refused ("Cancel Refused") and counted.
     """
@@ -31,9 +33,11 @@ class CancellationSpec(Strict):
 class ReturnsSpec(Strict):
     """Customers sending items back with an RMA.
 
-    ``rate_by_category`` is the chance a delivered unit of that category comes back (C5: 30-40% of
-    apparel bought online); other categories use ``default_rate``, set so that a default run
-    returns 15-21% of delivered units (C2: 17.6% of online sales, C3: 16.9%).
+    ``rate_by_category`` is the chance a delivered unit of that category comes back (30-40% of
+    apparel bought online: AlixPartners, 2017); other categories use ``default_rate``, set so
+    that a default run returns 15-21% of delivered units (17.6% of online sales: NRF and Appriss
+    Retail, Consumer Returns in the Retail Industry, 2023; 16.9% of annual sales: NRF and Happy
+    Returns, 2024).
     """
 
     rate_by_category: dict[str, float] = {"apparel": 0.30}

@@ -3,23 +3,29 @@
 Units are in the field names: ``_hours``, ``_days``, ``_minutes``, ``_cents``, ``_km``, ``_kg``;
 shares and probabilities are fractions in [0, 1]. Random quantities are `Dist` objects
 (``{dist: lognormal, mean: 8, sd: 3}``). Unknown keys are rejected everywhere. Loading from YAML,
-``extends`` and readable error messages live in `omsim.scenario`.
+``extends`` and readable error messages live in `omsim.scenario.loading`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
+import re
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from omsim.scenario_common import Dist, Strict, WindowSpec, WorkingHours, constant
-from omsim.scenario_service import FaultsSpec, ServiceSpec
+from omsim.scenario.common import Dist, Strict, WindowSpec, WorkingHours, constant
+from omsim.scenario.currencies import ISO_4217
+from omsim.scenario.service import FaultsSpec, ServiceSpec
 
 DELIVERY_METHODS = ("Standard", "Express", "Pickup")
 LOCATION_TYPES = ("warehouse", "store", "return_center")
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""A scenario name names its run folder: letters, digits, ``_``, ``.``, ``-``; no ``..``."""
+SEED_LIMIT = 2**63
 
 
 # --- network ----------------------------------------------------------------------------------
@@ -35,7 +41,7 @@ class GeneratedNetworkSpec(Strict):
     warehouse_cities: list[str] | None = None
     store_cities: list[str] | None = None
     return_center_cities: list[str] = []
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, lt=SEED_LIMIT)
 
 
 class LocationSpec(Strict):
@@ -87,12 +93,33 @@ class NetworkSpec(Strict):
 
 
 class CategorySpec(Strict):
-    """A product category: its share of SKUs, price and weight distributions."""
+    """A product category: its share of SKUs, price and weight distributions.
+
+    Every price the distribution can draw is > 0 and every weight >= 0: a constant or the
+    ``low`` of a range at or below that is refused, not clamped. Draws are rounded to whole
+    cents (at least 1) and to 10 g (at least 50 g, the packaging) by `omsim.sim.catalog`.
+    """
 
     name: str
     share: float = Field(gt=0)
     price_cents: Dist
     weight_kg: Dist
+
+    @field_validator("price_cents")
+    @classmethod
+    def _price(cls, value: Dist) -> Dist:
+        lowest = value.lowest
+        if lowest is not None and lowest <= 0:
+            raise ValueError(f"unit prices must be > 0 cents; this distribution can give {lowest}")
+        return value
+
+    @field_validator("weight_kg")
+    @classmethod
+    def _weight(cls, value: Dist) -> Dist:
+        lowest = value.lowest
+        if lowest is not None and lowest < 0:
+            raise ValueError(f"weights must be >= 0 kg; this distribution can give {lowest}")
+        return value
 
 
 class CatalogSpec(Strict):
@@ -301,9 +328,9 @@ class Scenario(Strict):
     name: str
     description: str = ""
     start: dt.datetime
-    horizon_days: float = Field(gt=0)
+    horizon_days: float = Field(gt=0, allow_inf_nan=False)
     currency: str = "USD"
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, lt=SEED_LIMIT)
     network: NetworkSpec
     catalog: CatalogSpec
     inventory: InventorySpec = InventorySpec()
@@ -317,6 +344,29 @@ class Scenario(Strict):
     service: ServiceSpec = ServiceSpec()
     faults: FaultsSpec = FaultsSpec()
     flows: dict[str, str] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        # the name names the run folder (reports/runs/<name>-seed<N>): no way out of it
+        if not SAFE_NAME.fullmatch(value) or ".." in value:
+            raise ValueError(
+                "a name is letters, digits, '_', '.' and '-', starting with a letter or digit, "
+                "without '..' or '/' (it names the run folder)"
+            )
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        if value not in ISO_4217:
+            hint = difflib.get_close_matches(value.upper(), sorted(ISO_4217), n=1)
+            near = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ValueError(
+                f"not an ISO 4217 currency code (three capital letters such as USD, EUR, GBP, "
+                f"JPY){near}"
+            )
+        return value
 
     @field_validator("start")
     @classmethod

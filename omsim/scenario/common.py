@@ -49,6 +49,19 @@ class Dist(Strict):
         return self
 
     @property
+    def lowest(self) -> float | None:
+        """The smallest value it can draw; None when it draws only values > 0.
+
+        >>> Dist(dist="uniform", low=2, high=5).lowest, Dist(dist="exponential", mean=3).lowest
+        (2.0, None)
+        """
+        if self.dist == "constant":
+            return self.value
+        if self.dist in ("uniform", "triangular"):
+            return self.low
+        return None  # exponential, lognormal and gamma draw from (0, inf)
+
+    @property
     def expected(self) -> float:
         """The distribution's mean."""
         if self.dist == "constant":
