@@ -4,7 +4,7 @@ The KPIs (`omsim.analysis`) ask for the events of one or two activities at a tim
 (``tables.of("Parcel Delivered")``). Reading ``events.parquet`` whole at a million orders would
 hold some 14 million rows of Python strings; reading it once per question would decode it dozens
 of times. `ActivityLog` does one pass instead: row group by row group, it splits the events into
-one small Parquet file per activity in a scratch folder, then answers each question from that
+one small Arrow IPC file per activity in a scratch folder, then answers each question from that
 activity's file. Memory stays at about one row group plus one activity's rows.
 """
 
@@ -56,17 +56,17 @@ class ActivityLog:
         self._schema = pq.read_schema(folder / "events.parquet")
         try:
             self._split(pq.ParquetFile(folder / "events.parquet"))
-            relations = pq.read_table(
-                folder / "event_objects.parquet",
-                filters=[("object_type", "=", "ProcessException")],
+            self.event_objects = _relations_of(
+                pq.ParquetFile(folder / "event_objects.parquet"), "ProcessException"
             )
-            self.event_objects = relations.to_pandas()
         except BaseException:
             self.close()
             raise
 
     def _split(self, events: pq.ParquetFile) -> None:
-        writers: dict[str, pq.ParquetWriter] = {}
+        # Arrow IPC files, not Parquet: forty open Parquet writers hold encoders and pages
+        # per column; an IPC writer holds nothing between batches.
+        writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
         schema = self._schema_of(events)
         try:
             for group in range(events.num_row_groups):
@@ -83,26 +83,35 @@ class ActivityLog:
                     rows = table.filter(pc.equal(activity.indices, pa.scalar(code, pa.int32())))
                     writer = writers.get(name)
                     if writer is None:
-                        path = self._scratch / f"{len(writers):03d}.parquet"
-                        writer = writers[name] = pq.ParquetWriter(path, schema)
+                        path = self._scratch / f"{len(writers):03d}.arrow"
+                        writer = writers[name] = pa.ipc.new_file(path, schema)
                         self._files[name] = path
+                    # one dictionary per file: the activity column as plain text
                     writer.write_table(rows.cast(schema))
         finally:
             for writer in writers.values():
                 writer.close()
 
     def _schema_of(self, events: pq.ParquetFile) -> pa.Schema:
+        """The KPI columns' schema, the activity as plain text (an IPC file allows one
+        dictionary per column, and row groups each have their own)."""
         schema = events.schema_arrow
         fields = [schema.field(name) for name in KPI_EVENT_COLUMNS]
+        fields[KPI_EVENT_COLUMNS.index("activity")] = pa.field("activity", pa.large_string())
         return pa.schema(fields, metadata=schema.metadata)
 
     def of(self, *activities: str) -> pd.DataFrame:
         """The events of these activities, in event order, with the KPI columns."""
-        tables = [pq.read_table(self._files[a]) for a in activities if a in self._files]
+        tables = [_read(self._files[a]) for a in activities if a in self._files]
         if not tables:
             empty = pa.schema([self._schema.field(n) for n in KPI_EVENT_COLUMNS]).empty_table()
             return _with_categories(empty.replace_schema_metadata(self._schema.metadata))
         table = pa.concat_tables(tables)
+        table = table.set_column(
+            KPI_EVENT_COLUMNS.index("activity"),
+            "activity",
+            table.column("activity").dictionary_encode(),
+        )
         if len(tables) > 1:
             table = table.sort_by("event_id")
         return _with_categories(table)
@@ -127,6 +136,31 @@ class ActivityLog:
         self.close()
 
 
+def _relations_of(relations: pq.ParquetFile, object_type: str) -> pd.DataFrame:
+    """The event-to-object rows of one object type, a row group at a time (filtering the
+    whole file at once decodes every object id of the run)."""
+    parts = []
+    for group in range(relations.num_row_groups):
+        table = relations.read_row_group(group)
+        parts.append(table.filter(pc.equal(table.column("object_type"), object_type)))
+    if not parts:
+        return relations.schema_arrow.empty_table().to_pandas()
+    return pa.concat_tables(parts).to_pandas()
+
+
+def _read(path: Path) -> pa.Table:
+    with pa.ipc.open_file(path) as reader:
+        return reader.read_all()
+
+
 def _with_categories(table: pa.Table) -> pd.DataFrame:
-    """To pandas with the event log's dtypes (``category``, ``string``, ``Int64``)."""
-    return table.to_pandas()
+    """To pandas: ``category`` activities, ``Int64`` amounts, and text columns kept in Arrow
+    memory (``pd.ArrowDtype``) rather than as one Python string per row: at a million orders
+    an activity has a million rows."""
+    return table.to_pandas(types_mapper=_arrow_strings)
+
+
+def _arrow_strings(kind: pa.DataType) -> pd.ArrowDtype | None:
+    if pa.types.is_large_string(kind) or pa.types.is_string(kind):
+        return pd.ArrowDtype(kind)
+    return None

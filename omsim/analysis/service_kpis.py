@@ -7,6 +7,7 @@ hours, rates as fractions.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -24,12 +25,19 @@ def _attrs(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([json.loads(t) for t in frame["attributes"]], index=frame.index, dtype=object)
 
 
+def _each(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """Each event's attributes, parsed one at a time (a million dicts at once would not fit
+    beside a large run's tables)."""
+    for text in frame["attributes"]:
+        yield json.loads(text)
+
+
 def _rate(numerator: float, denominator: float) -> float:
     return float(numerator) / denominator if denominator else 0.0
 
 
 def _managed(tables: EventTables) -> int:
-    created = _attrs(_of(tables, "Order Summary Created"))
+    created = _each(_of(tables, "Order Summary Created"))
     return int(
         sum(
             a.get("life_cycle_type") == "MANAGED" and a.get("source_process") != "Exchange"
@@ -61,7 +69,7 @@ def delivered_units_by_category(tables: EventTables) -> dict[str, int]:
     """Units that reached customers (delivered or picked up), by product category."""
     totals: dict[str, int] = {}
     for activity in ("Parcel Delivered", "Order Picked Up"):
-        for attrs in _attrs(_of(tables, activity)):
+        for attrs in _each(_of(tables, activity)):
             for category, units in (attrs.get("units_by_category") or {}).items():
                 totals[category] = totals.get(category, 0) + int(units)
     return dict(sorted(totals.items()))
@@ -83,13 +91,13 @@ def matured_return_rate(tables: EventTables, maturity_days: float = 30.0) -> dic
     last = arrivals.groupby("order_summary_id", observed=True)["time_hours"].max()
     cohort = set(last[last <= cutoff].index)
     delivered: dict[str, int] = {}
-    for oid, attrs in zip(arrivals["order_summary_id"], _attrs(arrivals), strict=True):
+    for oid, attrs in zip(arrivals["order_summary_id"], _each(arrivals), strict=True):
         if oid in cohort:
             for category, units in (attrs.get("units_by_category") or {}).items():
                 delivered[category] = delivered.get(category, 0) + int(units)
     inspected = _of(tables, "Return Inspected")
     returned: dict[str, int] = {}
-    for oid, attrs in zip(inspected["order_summary_id"], _attrs(inspected), strict=True):
+    for oid, attrs in zip(inspected["order_summary_id"], _each(inspected), strict=True):
         if oid in cohort:
             category = attrs.get("category", "")
             returned[category] = returned.get(category, 0) + int(attrs.get("units", 0))
@@ -108,10 +116,10 @@ def return_kpis(tables: EventTables) -> dict[str, Any]:
     """
     delivered = delivered_units_by_category(tables)
     returned: dict[str, int] = {}
-    for attrs in _attrs(_of(tables, "Return Inspected")):
+    for attrs in _each(_of(tables, "Return Inspected")):
         category = attrs.get("category", "")
         returned[category] = returned.get(category, 0) + int(attrs.get("units", 0))
-    refunds = _attrs(_of(tables, "Refund Processed"))
+    refunds = _each(_of(tables, "Refund Processed"))
     exchange_credit = int(sum(a.get("exchange_credit_cents", 0) for a in refunds))
     refunded = int(_of(tables, "Refund Processed")["amount_cents"].fillna(0).sum())
     return {
@@ -126,9 +134,7 @@ def return_kpis(tables: EventTables) -> dict[str, Any]:
         "refunds_to_customer_cents": refunded - exchange_credit,
         "refunds_exchange_credit_cents": exchange_credit,
         "refunds_exchange_credit_withdrawn_cents": int(
-            sum(
-                a.get("refunded_cents", 0) for a in _attrs(_of(tables, "Exchange Credit Withdrawn"))
-            )
+            sum(a.get("refunded_cents", 0) for a in _each(_of(tables, "Exchange Credit Withdrawn")))
         ),
         "parcels_lost": len(_of(tables, "Parcel Lost")),
         "parcels_damaged": len(_of(tables, "Parcel Damaged")),
@@ -223,7 +229,7 @@ def exception_backlog(tables: EventTables) -> pd.DataFrame:
 
 def _exception_rates(tables: EventTables, life: pd.DataFrame) -> dict[str, Any]:
     """Exceptions per managed Order Summary by category; per fulfillment order by location."""
-    created = _attrs(_of(tables, "Order Summary Created"))
+    created = _each(_of(tables, "Order Summary Created"))
     managed = int(sum(a.get("life_cycle_type") == "MANAGED" for a in created))
     by_category = {
         str(c): _rate(group["order_summary_id"].nunique(), managed)
