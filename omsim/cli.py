@@ -100,7 +100,11 @@ def check_run_folder(out: Path, *, force: bool, label: str = "--out") -> None:
     holds ``metadata.json``) or empty: ``--out reports --force`` must not delete reports.
     ``label`` names the folder in messages (``--out``, or ``run folder`` for the default one).
     """
-    if out.exists() or out.is_symlink():
+    if out.is_symlink():
+        raise InputError(
+            f"{label} {out}: a symbolic link; give the folder it points to, or another path"
+        )
+    if out.exists():
         if not out.is_dir():
             raise InputError(f"{label} {out}: an existing file, not a folder; give another path")
         if not force:

@@ -369,6 +369,8 @@ class RecordTables:
 
     def add(self, summary: OrderSummary, state: str) -> None:
         """Take the rows of every record of an order that can no longer change."""
+        if self._closed:  # its rows would be buffered and never written
+            raise RuntimeError("the record tables were closed: their files are written")
         buffers = self._buffers
         for record in records_of(summary):
             name = type(record).__name__

@@ -90,11 +90,14 @@ def _partial(folder: Path) -> Path:
 
 
 def _into_place(work: Path, folder: Path, force: bool = True) -> Path:
-    if folder.exists():
+    if folder.exists() or folder.is_symlink():
         if not force:
             shutil.rmtree(work, ignore_errors=True)
             raise FileExistsError(_exists_message(folder))
-        shutil.rmtree(folder)
+        if folder.is_symlink():
+            folder.unlink()  # the link is replaced, never what it points to
+        else:
+            shutil.rmtree(folder)
     work.rename(folder)
     return folder
 
@@ -136,10 +139,10 @@ def write_run_folder(
         result.log.write_parquet(work)
         result.records.write(work / "records")
         _finish(result, work, kpis(result.log.tables()), ocel)
+        return _into_place(work, folder)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return _into_place(work, folder)
 
 
 def run_to_folder(
@@ -165,15 +168,16 @@ def run_to_folder(
             f"unknown OCEL format {fmt!r}: choose {' or '.join(map(repr, OCEL_FILES))}"
         )
     folder = Path(folder)
-    if folder.exists() and not force:
+    if (folder.exists() or folder.is_symlink()) and not force:
         raise FileExistsError(_exists_message(folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = _partial(folder)
     try:
         result = run(scenario, seed, progress=progress, folder=work, rows_per_group=rows_per_group)
         _finish(result, work, folder_kpis(work), ocel)
-    except BaseException:
+        placed = _into_place(work, folder, force)
+    except BaseException:  # the folder is complete or absent: no working folder is left
         shutil.rmtree(work, ignore_errors=True)
         raise
     result.folder = folder
-    return result, _into_place(work, folder, force)
+    return result, placed

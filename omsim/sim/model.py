@@ -201,14 +201,20 @@ class Model:
         """Run ``flow`` as a process working on the order ``order_id`` (None: on no order).
 
         The order is not retired while such a process runs; when its last one ends, it is
-        retired if it is in a final state.
+        retired if it is in a final state. A flow started on an order already retired (its
+        rows written, its records perhaps gone from memory) raises `RunIntegrityError`.
         """
+        if order_id is None:
+            return self.env.process(flow)
+        track = self.tracks.get(order_id)
+        if track is None or order_id in self.retired:
+            raise RunIntegrityError(
+                f"OrderSummary {order_id} was retired (or is unknown): "
+                f"flow {getattr(flow, '__name__', flow)!r} cannot start on it"
+            )
         process = self.env.process(flow)
-        if order_id is not None:
-            track = self.tracks.get(order_id)
-            if track is not None:
-                track.active += 1
-                process.callbacks.append(partial(self._ended, order_id))
+        track.active += 1
+        process.callbacks.append(partial(self._ended, order_id))
         return process
 
     def _ended(self, order_id: str, _: simpy.Event) -> None:

@@ -239,3 +239,14 @@ def test_default_run_folder_is_refused_too_and_named_as_such(capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith(f"error: run folder {folder}: the run folder already exists")
     assert sorted(p.name for p in folder.parent.iterdir()) == ["tutorial-seed4"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges")
+def test_out_a_symbolic_link_is_refused_before_the_run(capsys) -> None:
+    args = ["run", "tutorial", "--horizon-days", "0.2", "--out", "real", "--quiet"]
+    assert main(args) == 0
+    Path("link").symlink_to("real")
+    capsys.readouterr()
+    err = fails(capsys, "tutorial", "--horizon-days", "0.2", "--out", "link", "--force")
+    assert "--out link: a symbolic link" in err
+    assert (Path("real") / "metadata.json").exists()

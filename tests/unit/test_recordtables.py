@@ -151,3 +151,12 @@ def test_an_instant_not_in_the_mapping_is_named_like_salesforce_dates() -> None:
         "DueDateHours",
         "Weight",
     ]
+
+
+def test_rows_added_after_closing_are_refused_not_lost(make_summary, tmp_path) -> None:
+    tables = RecordTables(tmp_path / "records", start=START)
+    tables.add(make_summary(), "Completed")
+    tables.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        tables.add(make_summary(), "Completed")
+    assert pq.read_table(tmp_path / "records" / "OrderState.parquet").num_rows == 1
