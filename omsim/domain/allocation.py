@@ -283,7 +283,7 @@ def reject_fulfillment_order_lines(
 def fulfil_fulfillment_order(summary: OrderSummary, fo_id: str, *, at: float) -> list[DomainEvent]:
     """Mark a fulfillment order Fulfilled (CLOSED); its units move to ``QuantityFulfilled``.
 
-    UNCONFIRMED trigger (reference §2): omsim raises QuantityFulfilled when the fulfillment order
+    UNCONFIRMED trigger (Salesforce documents no exact trigger): omsim raises QuantityFulfilled when the fulfillment order
     reaches the CLOSED category. A reshipment's units were counted in QuantityReshipped when it
     was created, so fulfilling it moves no line bucket.
 
@@ -325,7 +325,7 @@ def create_reshipment(
 ) -> tuple[FulfillmentOrder, list[DomainEvent]]:
     """A reshipment fulfillment order (``IsReship``) for units lost, damaged or wrong.
 
-    Bounded by ``QuantityAvailableToReship``. UNCONFIRMED (the reference found no creation API):
+    Bounded by ``QuantityAvailableToReship``. UNCONFIRMED (Salesforce documents no API that creates a reshipment):
     omsim counts the units in ``QuantityReshipped`` when the reshipment is created, so two
     reshipments can never exceed the bound; canceling its lines gives them back. A reshipment
     carries no charge and gets no invoice.

@@ -188,7 +188,7 @@ def shipping_reduction(
 ) -> list[LineDelta]:
     """Prorate each touched delivery group's charge by the product value removed.
 
-    The reference's ``shippingReductionFlag``: the charge drops by its value times removed product
+    Salesforce's ``shippingReductionFlag`` (submit-cancel and return actions): the charge drops by its value times removed product
     price over the group's product price before the change; removing a group's last units
     removes the whole charge (canceling its unit when it was never allocated).
 

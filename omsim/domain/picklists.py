@@ -142,8 +142,8 @@ PROCESS_EXCEPTION_CATEGORIES = (
 )
 """``ProcessException.Category``: Salesforce's default values plus ``Returns``.
 
-The picklist is customizable in Salesforce; omsim adds ``Returns`` for return processing (the
-"Return processing" stage of the reference, section 6), e.g. a parcel that does not match its RMA.
+The picklist is customizable in Salesforce; omsim adds ``Returns`` for return processing (return
+processing, as Salesforce's process exception documentation names the stage), e.g. a parcel that does not match its RMA.
 """
 
 PROCESS_EXCEPTION_SEVERITIES = ("High", "Low")

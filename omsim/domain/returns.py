@@ -1,10 +1,11 @@
 """Returns with an RMA: create the return order, then return its items when the parcel arrives.
 
 Mirrors ``ConnectApi.ReturnOrder.createReturnOrder`` and ``returnItems``. Creating the RMA moves
-units into ``QuantityReturnInitiated`` (UNCONFIRMED: the reference infers this from "returned or
+units into ``QuantityReturnInitiated`` (UNCONFIRMED: inferred from the field's description, "returned or
 pending return"). Returning items moves units into ``QuantityReturned`` through a post-fulfillment
 change order, credits them (credit memo) and refunds them; a return fee is a change order adding
-a Fee line, invoiced and netted against the credit, as the reference describes.
+a Fee line, invoiced and netted against the credit, as Salesforce's Order Management developer guide
+describes.
 """
 
 from __future__ import annotations

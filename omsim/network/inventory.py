@@ -9,8 +9,8 @@ and future receipts, and derives
 e.g. on hand 10, futures 2, safety 1, reserved 5 give ATF 4 and ATO 6. A location group gives the
 aggregate view of its member locations.
 
-Model of reservations (omsim's reading of the OCI actions; the reference does not fix the
-bookkeeping, so this is a modelling choice):
+Model of reservations (omsim's reading of the OCI actions; Salesforce's documentation does not fix
+the bookkeeping, so this is a modelling choice):
 
 * A reservation is held either at a location or at a group. Group-level reservations are kept
   apart from location-level ones: they do not change any member location's figures.

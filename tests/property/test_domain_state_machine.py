@@ -325,7 +325,7 @@ def adjust_cap(s: OrderSummary, item: OrderItemSummary, mode: str, phases: tuple
 def adjustable_units(
     item: OrderItemSummary, mode: str, phases: Sequence[FulfillmentPhase] = tuple(FulfillmentPhase)
 ) -> int | None:
-    """Units an adjustment touches in ``mode`` and ``phases`` (reference section 2).
+    """Units an adjustment touches in ``mode`` and ``phases`` (as Salesforce's adjust actions define them).
 
     None when ``Disallowed`` refuses the line (all its units are in fulfillment).
     """
@@ -1815,7 +1815,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
     @staticmethod
     def check_billing(s: OrderSummary) -> None:
         """Per line: invoiced minus credited never exceeds the line's value (tax included),
-        and equals it once every unit still bought is invoiced (reference section 3)."""
+        and equals it once every unit still bought is invoiced (the capture-on-invoice rule)."""
         for i in s.items:
             invoiced = [
                 ln for inv in s.invoices for ln in inv.lines if ln.order_item_summary_id == i.id
