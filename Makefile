@@ -14,9 +14,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall only when the project's declared dependencies change. The test suite exercises the
-# optional extras too (pm4py reads our OCEL export), so they are installed here.
+# optional extras too (pm4py reads our OCEL export, dask runs replications), so they are
+# installed here.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,mining]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mining,dask]'
 	touch $@
 
 lint: $(STAMP)

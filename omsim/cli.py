@@ -1,4 +1,5 @@
-"""The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--force] [--ocel ...]``.
+"""The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--force] [--ocel ...]``,
+and the experiments ``omsim replicate``, ``compare`` and ``sweep`` (`omsim.cli_experiments`).
 
 Every mistake in the input (the scenario file, an option, the run folder asked for) is found
 before the simulation starts and reported as ``error: ...`` on stderr with exit status 2, no
@@ -16,6 +17,8 @@ import warnings
 from pathlib import Path
 
 import omsim
+from omsim.analysis.kpis import HEADLINE_KPIS
+from omsim.cli_experiments import add_experiment_commands, experiment_command
 from omsim.scenario import (
     Scenario,
     ScenarioError,
@@ -35,32 +38,8 @@ class InputError(ValueError):
 
 
 def _summary_table(kpis: dict[str, object], states: dict[str, int]) -> str:
-    keys = (
-        "checkouts_attempted",
-        "managed_order_summaries_incl_exchanges",
-        "managed_gmv_cents",
-        "fulfillment_orders_created",
-        "split_order_rate",
-        "parcels_delivered",
-        "mean_hours_to_delivery",
-        "late_parcel_rate",
-        "fulfillment_orders_picked_up",
-        "captured_cents",
-        "shipping_cost_cents",
-        "checkouts_declined",
-        "checkouts_stocked_out",
-        "customer_cancel_rate",
-        "unit_return_rate",
-        "exchange_order_summaries",
-        "reshipments_created",
-        "refunds_to_customer_cents",
-        "appeasement_cost_cents",
-        "process_exceptions_raised",
-        "mean_hours_to_resolve",
-        "peak_exception_backlog",
-    )
     lines = [f"{'KPI':<40}{'value':>16}", "-" * 56]
-    for key in keys:
+    for key in HEADLINE_KPIS:
         value = kpis.get(key)
         if value is None:  # not in this run's KPIs (none delivered yet, or no such KPI)
             shown = "-"
@@ -73,7 +52,7 @@ def _summary_table(kpis: dict[str, object], states: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
-def _check_options(args: argparse.Namespace) -> None:
+def check_options(args: argparse.Namespace) -> None:
     """Options out of range, named as the command line's, not blamed on the scenario file."""
     if args.seed is not None and (problem := seed_problem(args.seed)) is not None:
         raise InputError(f"command line --seed: {problem}")
@@ -84,7 +63,7 @@ def _check_options(args: argparse.Namespace) -> None:
         )
 
 
-def _scenario(args: argparse.Namespace) -> Scenario:
+def scenario_with_horizon(args: argparse.Namespace) -> Scenario:
     """The scenario file, then the command line's overrides on top, each blamed for its own."""
     scenario = load_scenario(args.scenario)
     if args.horizon_days is None:
@@ -93,12 +72,15 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     return scenario_from_dict(data, source="command line --horizon-days")
 
 
-def check_run_folder(out: Path, *, force: bool, label: str = "--out") -> None:
+def check_run_folder(
+    out: Path, *, force: bool, label: str = "--out", marker: str = "metadata.json"
+) -> None:
     """Refuse, before the run, a run folder that cannot be written or would replace something.
 
     An existing folder is replaced only with ``force``, and only when it is a run folder (it
     holds ``metadata.json``) or empty: ``--out reports --force`` must not delete reports.
-    ``label`` names the folder in messages (``--out``, or ``run folder`` for the default one).
+    ``label`` names the folder in messages (``--out``, or ``run folder`` for the default one);
+    ``marker`` is the file that shows a folder is omsim's (``summary.json`` for experiments).
     """
     if out.is_symlink():
         raise InputError(
@@ -112,10 +94,11 @@ def check_run_folder(out: Path, *, force: bool, label: str = "--out") -> None:
                 f"{label} {out}: the run folder already exists; give --force to replace it, "
                 "or another --out"
             )
-        if not (out / "metadata.json").exists() and any(out.iterdir()):
+        if not (out / marker).exists() and any(out.iterdir()):
+            kind = "run" if marker == "metadata.json" else "results"
             raise InputError(
-                f"{label} {out}: an existing folder that is not an omsim run folder (no "
-                "metadata.json); it is not replaced, even with --force: give another --out"
+                f"{label} {out}: an existing folder that is not an omsim {kind} folder (no "
+                f"{marker}); it is not replaced, even with --force: give another --out"
             )
     parent = out.absolute().parent
     while not parent.exists():
@@ -133,8 +116,8 @@ def run_command(args: argparse.Namespace) -> int:
     from omsim.runfolder import run_to_folder
 
     try:
-        _check_options(args)
-        scenario = _scenario(args)
+        check_options(args)
+        scenario = scenario_with_horizon(args)
         seed = scenario.seed if args.seed is None else args.seed
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ScenarioWarning)
@@ -195,8 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         "--horizon-days", type=float, default=None, help="override the scenario's horizon (days)"
     )
     run_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_experiment_commands(commands)
     args = parser.parse_args(argv)
-    return run_command(args)
+    if args.command == "run":
+        return run_command(args)
+    return experiment_command(args)
 
 
 if __name__ == "__main__":

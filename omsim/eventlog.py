@@ -223,6 +223,11 @@ class EventTables(Protocol):
 
     `EventLogTables` (a log in memory, or read back whole) and
     `omsim.eventlog_activities.ActivityLog` (a run folder read an activity at a time) both are.
+
+    The KPIs observe the window [``first_hours()``, ``last_hours()``] (hours). ``first_hours``
+    is optional: tables without it start at 0.0 (both classes here return 0.0; a warm-up
+    view, `omsim.experiments.warmup.WarmupTables`, returns its warm-up). Time-weighted KPIs
+    divide by the window's length rather than by ``last_hours()``.
     """
 
     @property
@@ -265,6 +270,10 @@ class EventLogTables:
     def last_hours(self) -> float:
         """Hour of the last event (0.0 for an empty log)."""
         return float(self.events["time_hours"].max()) if len(self.events) else 0.0
+
+    def first_hours(self) -> float:
+        """Start of the observed window (hours): 0.0, the whole log is observed."""
+        return 0.0
 
 
 class EventLog:

@@ -120,6 +120,10 @@ class ActivityLog:
         """Hour of the last event (0.0 for an empty log)."""
         return self._last_hours
 
+    def first_hours(self) -> float:
+        """Start of the observed window (hours): 0.0, the whole log is observed."""
+        return 0.0
+
     def close(self) -> None:
         """Remove the scratch folder."""
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -21,6 +21,20 @@ SMOKE_RUNS: dict[str, list[tuple[list[str], list[str]]]] = {
             ["200 orders in 4 row groups", "parquet", "json", "sqlite"],
         )
     ],
+    "bench_experiments.py": [
+        (
+            ["--scenario", "tutorial", "-n", "2", "--horizon-days", "1", "--workers", "2"],
+            [
+                "experiment: tutorial",
+                "serial",
+                "processes",
+                "dask",
+                "identical KPIs across executors: yes",
+                "speed-up processes/serial:",
+                "dask/processes wall time:",
+            ],
+        )
+    ],
     "bench_routing.py": [
         (
             ["--orders", "50"],

@@ -157,3 +157,30 @@ def kpis(tables: EventTables) -> dict[str, Any]:
     for group in groups:
         out.update(group(tables))
     return out
+
+
+HEADLINE_KPIS = (
+    "checkouts_attempted",
+    "managed_order_summaries_incl_exchanges",
+    "managed_gmv_cents",
+    "fulfillment_orders_created",
+    "split_order_rate",
+    "parcels_delivered",
+    "mean_hours_to_delivery",
+    "late_parcel_rate",
+    "fulfillment_orders_picked_up",
+    "captured_cents",
+    "shipping_cost_cents",
+    "checkouts_declined",
+    "checkouts_stocked_out",
+    "customer_cancel_rate",
+    "unit_return_rate",
+    "exchange_order_summaries",
+    "reshipments_created",
+    "refunds_to_customer_cents",
+    "appeasement_cost_cents",
+    "process_exceptions_raised",
+    "mean_hours_to_resolve",
+    "peak_exception_backlog",
+)
+"""The KPIs `omsim run` prints and the experiment tables show first, in that order."""

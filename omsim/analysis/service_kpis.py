@@ -36,6 +36,13 @@ def _rate(numerator: float, denominator: float) -> float:
     return float(numerator) / denominator if denominator else 0.0
 
 
+def _first_hours(tables: EventTables) -> float:
+    """Start of the observed window (hours): ``tables.first_hours()``, 0.0 for tables without
+    it (the method is optional in `EventTables`; a warm-up view starts after its warm-up)."""
+    first = getattr(tables, "first_hours", None)
+    return float(first()) if callable(first) else 0.0
+
+
 def _managed(tables: EventTables) -> int:
     created = _each(_of(tables, "Order Summary Created"))
     return int(
@@ -249,15 +256,23 @@ def _exception_rates(tables: EventTables, life: pd.DataFrame) -> dict[str, Any]:
 
 def exception_kpis(tables: EventTables) -> dict[str, Any]:
     """Exceptions by category, kind and location; time to resolve; backlog (peak, mean);
-    invoices written off when their exception ended the collection (count and cents)."""
+    invoices written off when their exception ended the collection (count and cents).
+
+    ``mean_exception_backlog`` is time-weighted over the observed window
+    [``first_hours()``, ``last_hours()``] (see `EventTables`): [0, last event] for a whole log.
+    """
     life = exception_lifecycles(tables)
     written_off = _of(tables, "Invoice Written Off")
     hours = life["hours_to_resolve"].dropna()
     backlog = exception_backlog(tables)
-    horizon = tables.last_hours()
-    if len(backlog) and horizon > 0:
-        times = np.append(backlog["time_hours"].to_numpy(), horizon)
-        mean_backlog = float(np.sum(backlog["backlog"].to_numpy() * np.diff(times)) / horizon)
+    # time-weighted over the observed window [start, horizon]: steps before its start count
+    # from the start (clipping is a no-op for the whole log, start 0.0)
+    start, horizon = _first_hours(tables), tables.last_hours()
+    if len(backlog) and horizon > start:
+        times = np.clip(np.append(backlog["time_hours"].to_numpy(), horizon), start, None)
+        mean_backlog = float(
+            np.sum(backlog["backlog"].to_numpy() * np.diff(times)) / (horizon - start)
+        )
     else:
         mean_backlog = 0.0
 

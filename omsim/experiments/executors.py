@@ -1,0 +1,154 @@
+"""Where replications run: ``serial``, ``processes`` (a local pool) or ``dask``.
+
+Seeds and scenarios are fixed in `omsim.experiments.worker.Replication` before dispatch and
+every executor calls the same `run_replication`, so the results are identical whichever ran
+them; only the wall time differs. Workers send back `Outcome` objects of a few kilobytes: event
+logs stay in the workers' own (temporary or kept) run folders, never in the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from omsim.experiments.worker import Outcome, Replication, run_replication
+
+__all__ = ["EXECUTORS", "ExecutorError", "check_executor", "default_workers", "execute"]
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+class ExecutorError(ValueError):
+    """An executor cannot be used as asked (unknown name, Dask missing, no scheduler)."""
+
+
+def default_workers() -> int:
+    """The CPUs this process may use (its affinity mask, not every core of the machine)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def execute(
+    tasks: Sequence[Replication],
+    executor: str = "processes",
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+) -> list[Outcome]:
+    """Run every task and return the outcomes in task order.
+
+    Parameters
+    ----------
+    executor : {"serial", "processes", "dask"}
+        ``processes``: a local pool of ``workers`` processes (default: the CPUs available),
+        started with ``spawn`` so that no state of the parent leaks into a run. ``dask``: a
+        ``dask.distributed`` client of the scheduler at ``address`` (``tcp://host:8786``), or
+        of a ``LocalCluster`` of ``workers`` single-threaded worker processes when no address
+        is given (closed afterwards).
+    progress : bool
+        A progress bar over finished replications (tqdm; a widget in a notebook).
+    """
+    check_executor(executor, workers=workers, address=address)
+    bar = tqdm(total=len(tasks), unit="run", desc="replications", disable=not progress)
+    try:
+        if executor == "serial":
+            outcomes = []
+            for task in tasks:
+                outcomes.append(run_replication(task))
+                bar.update(1)
+            return outcomes
+        runner = _in_processes if executor == "processes" else _on_dask
+        by_index: dict[int, Outcome] = {}
+        for index, outcome in runner(tasks, workers, address):
+            by_index[index] = outcome
+            bar.update(1)
+        return [by_index[i] for i in range(len(tasks))]
+    finally:
+        bar.close()
+
+
+def check_executor(executor: str, *, workers: int | None, address: str | None) -> None:
+    """Refuse, before anything runs, an executor that cannot be used as asked."""
+    if executor not in EXECUTORS:
+        raise ExecutorError(f"executor: got {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise ExecutorError(f"workers: got {workers!r}: an integer >= 1")
+    if address is not None and executor != "dask":
+        raise ExecutorError(f"address: given for the {executor!r} executor; it is for 'dask'")
+    if executor == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ExecutorError(
+                "executor 'dask' needs dask.distributed: pip install 'omsim[dask]'"
+            ) from None
+
+
+def _failed(task: Replication, error: BaseException) -> Outcome:
+    return Outcome(
+        task.variant, task.replication, task.seed, error=f"{type(error).__name__}: {error}"
+    )
+
+
+def _in_processes(
+    tasks: Sequence[Replication], workers: int | None, address: str | None
+) -> Iterator[tuple[int, Outcome]]:
+    size = min(workers or default_workers(), len(tasks)) or 1
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+        futures: dict[Future[Outcome], int] = {
+            pool.submit(run_replication, task): i for i, task in enumerate(tasks)
+        }
+        yield from _as_they_finish(futures, tasks, as_completed)
+
+
+def _as_they_finish(
+    futures: dict[Any, int],
+    tasks: Sequence[Replication],
+    completed: Callable[[Any], Any],
+) -> Iterator[tuple[int, Outcome]]:
+    """Outcomes as futures finish; a worker that died (killed, out of memory) fails its task."""
+    for future in completed(list(futures)):
+        index = futures[future]
+        try:
+            yield index, future.result()
+        except (BrokenProcessPool, Exception) as error:
+            yield index, _failed(tasks[index], error)
+
+
+def _on_dask(
+    tasks: Sequence[Replication], workers: int | None, address: str | None
+) -> Iterator[tuple[int, Outcome]]:
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
+
+    cluster = None
+    if address is None:
+        cluster = LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+    try:
+        with Client(cluster if cluster is not None else address, timeout="20s") as client:
+            futures = {
+                client.submit(run_replication, task, pure=False): i for i, task in enumerate(tasks)
+            }
+            yield from _as_they_finish(futures, tasks, dask_completed)
+    except OSError as error:  # no scheduler at the address
+        raise ExecutorError(f"dask scheduler at {address}: {error}") from None
+    finally:
+        if cluster is not None:
+            cluster.close()
