@@ -89,13 +89,13 @@ def check_run_folder(
     if out.exists():
         if not out.is_dir():
             raise InputError(f"{label} {out}: an existing file, not a folder; give another path")
+        kind = "run" if marker == "metadata.json" else "results"
         if not force:
             raise InputError(
-                f"{label} {out}: the run folder already exists; give --force to replace it, "
+                f"{label} {out}: the {kind} folder already exists; give --force to replace it, "
                 "or another --out"
             )
         if not (out / marker).exists() and any(out.iterdir()):
-            kind = "run" if marker == "metadata.json" else "results"
             raise InputError(
                 f"{label} {out}: an existing folder that is not an omsim {kind} folder (no "
                 f"{marker}); it is not replaced, even with --force: give another --out"

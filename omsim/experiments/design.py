@@ -115,7 +115,10 @@ def parse_grid(text: str) -> tuple[str, list[Any]]:
     ('fulfillment.store.inventory_accuracy', [0.9, 0.95, 0.99])
     """
     key, raw = parse_assignment(text, "--grid")
-    parts = str(raw).split(",") if not isinstance(raw, list) else raw
+    if isinstance(raw, list):
+        parts: list[Any] = raw
+    else:  # ``a=null`` is no value (as in ``a=1,null``), not the string "None"
+        parts = [None] if raw is None else str(raw).split(",")
     values = [yaml.safe_load(p) if isinstance(p, str) else p for p in parts]
     if not values or any(v is None or v == "" for v in values):
         raise ScenarioError(f"--grid: {key}: got {text!r}: give one or more values, V1,V2,...")
@@ -175,4 +178,10 @@ def grid_variants(grid: Mapping[str, Sequence[Any]]) -> list[tuple[str, dict[str
     for combo in itertools.product(*(list(grid[k]) for k in keys)):
         overrides = dict(zip(keys, combo, strict=True))
         cells.append((",".join(f"{k}={v}" for k, v in overrides.items()), overrides))
+    names = [name for name, _ in cells]
+    if len(set(names)) < len(names):  # a value given twice, or 1 and "1"
+        twice = next(name for name in names if names.count(name) > 1)
+        raise ScenarioError(
+            f"grid: the cell {twice!r} appears more than once; give each value once"
+        )
     return cells

@@ -348,6 +348,12 @@ def compare(
         **options,
     )
     differ = stats.paired_differences if common_random_numbers else stats.independent_differences
+    if baseline not in set(result.replications["variant"]):
+        # every baseline replication failed (`failures` says why): nothing to compare with, and
+        # the finished replications of the other variants are still returned
+        columns = stats.DIFFERENCE_COLUMNS if common_random_numbers else stats.INDEPENDENT_COLUMNS
+        result.differences = pd.DataFrame(columns=list(columns))
+        return result
     result.differences = differ(
         result.replications,
         result.kpis,
@@ -414,12 +420,30 @@ def _experiment(
     seed = scenario.seed if seed is None else seed
     _check_design(scenario, n, seed, warmup_days, series, period_hours)
     check_executor(executor, workers=workers, address=address)
+    for name, overrides in variants.items():
+        if "seed" in overrides:  # it would change nothing but the scenario hash
+            raise ScenarioError(
+                f"{label} {name!r}: seed: the replications' seeds come from the experiment's "
+                "seed (seed=..., --seed), so a variant cannot set one"
+            )
     built = {
         name: apply_overrides(scenario, overrides, f"{label} {name!r}")
         for name, overrides in variants.items()
     }
     for name, variant in built.items():
         validate_for_run(variant, f"{label} {name!r}")
+        if warmup_days >= variant.horizon_days:  # a variant may change the horizon
+            raise ScenarioError(
+                f"{label} {name!r}: warmup_days: got {warmup_days!r}: between 0 and the "
+                f"horizon ({variant.horizon_days:g} days), end excluded"
+            )
+    if keep_runs is not None:
+        folders = [_run_folder(keep_runs, name, 0, 0).parent for name in built]
+        if len(set(folders)) < len(folders):
+            raise ScenarioError(
+                f"keep_runs: the {label} names {', '.join(map(repr, built))} do not give a "
+                "run folder each; rename them"
+            )
     seeds = variant_seeds(seed, n, len(built), common=common)
     tasks = [
         Replication(
@@ -508,6 +532,8 @@ def _check_design(
 
 def _run_folder(root: Path | str, variant: str, index: int, seed: int) -> Path:
     safe = re.sub(r"[^\w.=,+-]", "_", variant)
+    if not safe.strip("."):  # "", "." or "..": not a folder under root
+        safe = safe.replace(".", "_") or "_"
     return Path(root) / safe / f"rep{index:03d}-seed{seed}"
 
 
