@@ -76,19 +76,101 @@ def order_kpis(tables: EventTables) -> dict[str, Any]:
     }
 
 
+def split_causes(tables: EventTables) -> pd.DataFrame:
+    """Per routed Order Summary: fulfillment orders created, and those of its first decision.
+
+    A routing decision is a ``Routing Attempted`` event and the ``Fulfillment Order Created``
+    events that follow it for the same order (one per location of the plan); fulfillment orders
+    before any attempt (pickups, sent straight to their store) are a decision of their own. The
+    first decision is what routing planned; later ones re-route units a location rejected (or
+    that an agent routed by hand). Orders with one delivery group, as omsim's, are assumed: a
+    second group's routing would count as a later decision. Columns ``fulfillment_orders`` and
+    ``first_decision``, indexed by Order Summary id.
+    """
+    events = tables.of("Routing Attempted", "Fulfillment Order Created")
+    # integer codes, not a Python string per row: at a million orders these are millions of rows
+    codes, ids = pd.factorize(events["order_summary_id"])
+    attempt = (events["activity"] == "Routing Attempted").to_numpy()
+    decision = pd.Series(np.where(attempt, events["event_id"].to_numpy(dtype=float), np.nan))
+    decision = decision.groupby(codes).ffill().fillna(-1.0)
+    fos = pd.DataFrame({"order": codes[~attempt], "decision": decision.to_numpy()[~attempt]})
+    fos = fos[fos["order"] >= 0]
+    first = fos.groupby("order")["decision"].transform("min")
+    frame = pd.DataFrame(
+        {
+            "fulfillment_orders": fos.groupby("order").size(),
+            "first_decision": (fos["decision"] == first).groupby(fos["order"]).sum(),
+        }
+    )
+    frame.index = pd.Index(np.asarray(ids, dtype=object)[frame.index.to_numpy()], dtype=object)
+    return frame
+
+
+def _parcels(tables: EventTables) -> pd.DataFrame:
+    """Parcels shipped for fulfillment orders routed from the Order Summary (reshipments left
+    out): order and origin location (integer codes), units and the fulfillment order's
+    ``Type``."""
+    shipped = _of(tables, "Parcel Shipped")
+    units, types, reship = [], [], []
+    for text in shipped["attributes"]:
+        attrs = json.loads(text)
+        units.append(attrs.get("units"))
+        types.append(attrs.get("fulfillment_type"))
+        reship.append(bool(attrs.get("reship")))
+    frame = pd.DataFrame(
+        {
+            "order": pd.factorize(shipped["order_summary_id"])[0],  # codes: -1 for none
+            "location": pd.factorize(shipped["location_id"])[0],
+            "units": pd.to_numeric(pd.Series(units, dtype=object), errors="coerce").to_numpy(),
+            "type": pd.Series(types, dtype=object).to_numpy(),
+        }
+    )
+    return frame[~np.array(reship, dtype=bool) & (frame["order"] >= 0)]
+
+
+def origin_kpis(tables: EventTables) -> dict[str, Any]:
+    """Origins per shipped multi-unit order, and units per parcel by origin type."""
+    parcels = _parcels(tables)
+    per_order = parcels.groupby("order").agg(
+        units=("units", "sum"), origins=("location", "nunique")
+    )
+    multi = per_order[per_order["units"] >= 2]
+    origins = multi["origins"]
+
+    def per_package(fulfillment_type: str) -> float:
+        chosen = parcels[parcels["type"] == fulfillment_type]["units"].dropna()
+        return _rate(float(chosen.sum()), len(chosen))
+
+    return {
+        "multi_unit_orders_shipped": len(multi),
+        "orders_with_1_origin_rate": _rate(int((origins == 1).sum()), len(multi)),
+        "orders_with_2_origins_rate": _rate(int((origins == 2).sum()), len(multi)),
+        "orders_with_3plus_origins_rate": _rate(int((origins >= 3).sum()), len(multi)),
+        "multi_unit_order_split_rate": _rate(int((origins >= 2).sum()), len(multi)),
+        "units_per_package_store": per_package("Retail Store"),
+        "units_per_package_warehouse": per_package("Warehouse"),
+    }
+
+
 def fulfillment_kpis(tables: EventTables) -> dict[str, Any]:
-    """Fulfillment orders, splits, rejections, routing attempts and shipping cost."""
+    """Fulfillment orders, splits (and why), rejections, routing attempts and shipping cost."""
     created = _of(tables, "Fulfillment Order Created")
     per_order = created.groupby("order_summary_id", observed=True).size()
     shipped = _of(tables, "Parcel Shipped")
     attempts = _of(tables, "Routing Attempted")
     outcome = _attribute(attempts, "outcome").fillna("")
     orders = len(per_order)
+    causes = split_causes(tables)
+    planned = int((causes["first_decision"] >= 2).sum())
+    rerouted = int(((causes["first_decision"] == 1) & (causes["fulfillment_orders"] >= 2)).sum())
     return {
         "fulfillment_orders_created": len(created),
         "order_summaries_routed": orders,
         "fulfillment_orders_per_routed_order": _rate(len(created), orders),
         "split_order_rate": _rate(int((per_order >= 2).sum()), orders),
+        "planned_split_order_rate": _rate(planned, orders),
+        "reroute_split_order_rate": _rate(rerouted, orders),
+        **origin_kpis(tables),
         "routing_attempts": len(attempts),
         "routing_attempts_no_route": int(outcome.str.startswith("no route").sum()),
         "fulfillment_order_lines_rejected_events": len(
@@ -101,8 +183,41 @@ def fulfillment_kpis(tables: EventTables) -> dict[str, Any]:
     }
 
 
+def pickup_kpis(tables: EventTables) -> dict[str, Any]:
+    """Pickup chosen at checkout, placed as pickup, and collected in store.
+
+    Over managed Order Summaries from checkouts (exchanges left out: they always ship). A
+    customer who chose Pickup ships Standard when no store is within the pickup radius, or the
+    store is closed or short of any line at checkout (``pickup_fallback`` on ``Order Summary
+    Created``); a pickup placed is realised when collected (``Order Picked Up``).
+    """
+    created = _of(tables, "Order Summary Created")
+    picked = set(_of(tables, "Order Picked Up")["order_summary_id"].dropna().astype(str))
+    orders = chosen = placed = realised = 0
+    fallbacks: dict[str, int] = {}
+    for order, text in zip(created["order_summary_id"], created["attributes"], strict=True):
+        attrs = json.loads(text)
+        if attrs.get("life_cycle_type") != "MANAGED" or attrs.get("source_process") == "Exchange":
+            continue
+        orders += 1
+        fallback = attrs.get("pickup_fallback")
+        is_placed = "Pickup" in str(attrs.get("delivery_method") or "").split(";")
+        placed += is_placed
+        chosen += is_placed or fallback is not None
+        realised += str(order) in picked
+        if fallback is not None:
+            fallbacks[str(fallback)] = fallbacks.get(str(fallback), 0) + 1
+    return {
+        "pickup_chosen_share": _rate(chosen, orders),
+        "pickup_placed_share": _rate(placed, orders),
+        "pickup_realised_share": _rate(realised, orders),
+        "pickups_shipped_instead_by_reason": dict(sorted(fallbacks.items())),
+    }
+
+
 def delivery_kpis(tables: EventTables) -> dict[str, Any]:
-    """Time from order to delivery or pickup (hours) and the share delivered late."""
+    """Time from order to delivery or pickup (hours), the share delivered late, and pickups
+    chosen, placed and realised (`pickup_kpis`)."""
     delivered = _of(tables, "Parcel Delivered")
     hours = _numbers(delivered, "hours_after_order")
     late = _attribute(delivered, "late") == True  # noqa: E712 (missing values count as on time)
@@ -115,6 +230,7 @@ def delivery_kpis(tables: EventTables) -> dict[str, Any]:
         "late_parcel_rate": _rate(int(late.sum()), len(delivered)),
         "fulfillment_orders_picked_up": len(picked),
         "mean_hours_to_pickup": float(pickup_hours.mean()) if len(pickup_hours) else 0.0,
+        **pickup_kpis(tables),
     }
 
 

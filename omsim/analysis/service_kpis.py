@@ -53,16 +53,44 @@ def _managed(tables: EventTables) -> int:
     )
 
 
+def _refused_picked(requests: pd.DataFrame, refusals: pd.DataFrame) -> int:
+    """Cancel requests refused, in whole or in part, because units asked for were picked.
+
+    A request is refused in part when a ``Cancel Refused`` follows it (same order, same instant:
+    units being picked, packed or awaiting the carrier or the customer), or when some of the
+    units it named had already been fulfilled, shipped or collected (``units_fulfilled``).
+    """
+    refused = set(
+        zip(
+            refusals["order_summary_id"].astype(str),
+            refusals["time_hours"].astype(float),
+            strict=True,
+        )
+    )
+    keys = zip(
+        requests["order_summary_id"].astype(str), requests["time_hours"].astype(float), strict=True
+    )
+    return sum(
+        (key in refused) or int(a.get("units_fulfilled") or 0) > 0
+        for key, a in zip(keys, _each(requests), strict=True)
+    )
+
+
 def cancellation_kpis(tables: EventTables) -> dict[str, Any]:
     """Customer cancel requests, what was canceled and what was refused (units)."""
     canceled = _of(tables, "Order Items Canceled")
     reasons = _attrs(canceled).map(lambda a: a.get("reason"))
     by_customer = canceled[reasons == "Customer Request"]
-    refused = _attrs(_of(tables, "Cancel Refused")).map(lambda a: a.get("units", 0))
+    refusals = _of(tables, "Cancel Refused")
+    refused = _attrs(refusals).map(lambda a: a.get("units", 0))
+    requests = _of(tables, "Cancel Requested")
     return {
-        "cancel_requests": len(_of(tables, "Cancel Requested")),
+        "cancel_requests": len(requests),
         "orders_canceled_by_customer": int(by_customer["order_summary_id"].nunique()),
         "customer_cancel_rate": _rate(by_customer["order_summary_id"].nunique(), _managed(tables)),
+        "cancel_requests_refused_picked_share": _rate(
+            _refused_picked(requests, refusals), len(requests)
+        ),
         "cancel_refused_units": int(refused.sum()) if len(refused) else 0,
         "canceled_units_by_reason": {
             str(r): int(sum(a.get("units", 0) for a in _attrs(canceled[reasons == r])))

@@ -7,8 +7,10 @@ Mirrors the storefront creating and activating an ``Order`` with its ``OrderItem
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from omsim.domain import bookkeeping
 from omsim.domain.errors import ActionRejected
@@ -180,11 +182,15 @@ def create_order_summary(
     source_order_summary_id: str | None = None,
     status: str = "Created",
     status_picklist: tuple[str, ...] | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> tuple[OrderSummary, list[DomainEvent]]:
     """The "Create Order Summary" action: the summary, its lines and delivery groups.
 
     An Exchange summary must name its source (``SourceOrderSummaryId``); a change order cannot be
     summarised. UNMANAGED summaries keep lines and quantities ordered for reference only.
+    The event's ``delivery_method`` is the delivery groups' methods (one, or several joined by
+    ``;`` in sorted order); ``attributes`` adds what the caller observed beyond the records (the
+    storefront's, e.g. a Pickup it turned into Standard delivery).
     """
     if order.is_change_order:
         raise ActionRejected(f"Order {order.id}: a change order cannot have its own OrderSummary")
@@ -254,6 +260,8 @@ def create_order_summary(
         life_cycle_type=life_cycle_type.value,
         source_process=source_process.value,
         amount_cents=order.grand_total_amount_cents,
+        delivery_method=";".join(sorted({g.delivery_method for g in order.delivery_groups})),
+        **(attributes or {}),
     )
     return summary, [created]
 

@@ -39,6 +39,9 @@ class OrderDraft:
         Length of the fraud-review hold before routing; 0 when the order is not reviewed.
     behaviour : CustomerBehaviour
         What the customer will do after checkout (cancel, return, contact service, not show up).
+    pickup_fallback : str or None
+        Why a customer who chose Pickup at checkout ships Standard instead (``no store in
+        radius``, ``store closed``, ``store short of stock``); None when the chosen method stands.
     """
 
     zone_id: str
@@ -51,10 +54,13 @@ class OrderDraft:
     declined: bool
     review_hours: float = 0.0
     behaviour: CustomerBehaviour = field(default_factory=CustomerBehaviour)
+    pickup_fallback: str | None = None
 
-    def as_shipped(self) -> OrderDraft:
-        """The same order delivered Standard instead of picked up."""
-        return replace(self, delivery_method="Standard", pickup_location_id=None)
+    def as_shipped(self, reason: str) -> OrderDraft:
+        """The same order delivered Standard instead of picked up, and why."""
+        return replace(
+            self, delivery_method="Standard", pickup_location_id=None, pickup_fallback=reason
+        )
 
     @property
     def units(self) -> dict[str, int]:
@@ -112,10 +118,11 @@ def draft_order(
     lines = tuple((sku, q, world.catalog[sku].unit_price_cents) for sku, q in units.items())
     method = _choice(demand.delivery_methods, basket)
     store = None
+    fallback = None
     if method == "Pickup":
         store = world.nearest_store(zone.id, demand.pickup_radius_km)
         if store is None:
-            method = "Standard"
+            method, fallback = "Standard", "no store in radius"
     channel = _choice(demand.sales_channels, basket)
     managed = bool(basket.random() < demand.managed_share)
     pickup_delay = sample(scenario.pickup.pickup_delay_hours, customer)
@@ -137,6 +144,7 @@ def draft_order(
         declined,
         review_hours,
         behaviour,
+        fallback,
     )
 
 

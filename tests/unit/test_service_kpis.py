@@ -75,6 +75,7 @@ def test_cancel_rate_counts_orders_canceled_on_request_over_managed_orders() -> 
         "cancel_requests": 3,
         "orders_canceled_by_customer": 2,
         "customer_cancel_rate": 2 / 4,
+        "cancel_requests_refused_picked_share": 1 / 3,  # OS-3
         "cancel_refused_units": 3,
         "canceled_units_by_reason": {"Customer Request": 4, "Pickup No-Show": 2},
         "pickup_no_shows": 1,

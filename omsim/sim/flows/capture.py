@@ -79,13 +79,13 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
     if draft.delivery_method == "Pickup" and model.is_closed(
         draft.pickup_location_id or "", model.env.now
     ):
-        draft = draft.as_shipped()  # the storefront does not offer a closed store
+        draft = draft.as_shipped("store closed")  # the storefront does not offer it
     if draft.delivery_method == "Pickup":
         try:
             inventory.create_reservation(draft.pickup_location_id or "", draft.units)
             return draft
         except InventoryError:
-            draft = draft.as_shipped()
+            draft = draft.as_shipped("store short of stock")
     try:
         inventory.create_reservation(model.world.reservation_group, draft.units)
     except InventoryError as error:
@@ -121,7 +121,14 @@ def _create_summary(model: Model, draft: OrderDraft) -> OrderSummary:
         currency_iso_code=scenario.currency,
     )
     life_cycle = LifeCycleType.MANAGED if draft.managed else LifeCycleType.UNMANAGED
-    summary, events = create_order_summary(model.ids, order, at=now, life_cycle_type=life_cycle)
+    fallback = draft.pickup_fallback
+    summary, events = create_order_summary(
+        model.ids,
+        order,
+        at=now,
+        life_cycle_type=life_cycle,
+        attributes=None if fallback is None else {"pickup_fallback": fallback},
+    )
     model.record(events)
     model.summaries[summary.id] = summary
     model.counters.original_summaries += 1

@@ -58,15 +58,22 @@ def handle_cancel_request(
     """Cancel what has not shipped, as Salesforce allows it.
 
     Units on a fulfillment order not yet picked (status category ACTIVATED) are canceled there
-    first, which releases them for canceling on the Order Summary; units being picked or already
-    shipped cannot be canceled: that part of the request is refused ("Cancel Refused").
+    first, which releases them for canceling on the Order Summary; units being picked or packed
+    cannot be canceled: that part of the request is refused ("Cancel Refused"). Units already
+    fulfilled (shipped or collected) are not asked for: "Cancel Requested" counts them apart
+    (``units_fulfilled``), a return is the customer's way back.
     """
     yield env.timeout(0)
     skus = set(model.tracks[summary.id].draft.behaviour.cancel_skus)
     items = [i for i in summary.product_items if i.stock_keeping_unit in skus]
     asked = {i.id: i.quantity_net_ordered - i.quantity_fulfilled for i in items}
     asked = {k: v for k, v in asked.items() if v > 0}
-    model.note("Cancel Requested", _summary_ref(summary), units=sum(asked.values()))
+    model.note(
+        "Cancel Requested",
+        _summary_ref(summary),
+        units=sum(asked.values()),
+        units_fulfilled=sum(i.quantity_fulfilled for i in items),  # shipped or collected
+    )
     if not asked:
         return
     for fo in summary.fulfillment_orders:
@@ -228,6 +235,7 @@ def try_exchange(
         lines=((item.stock_keeping_unit, plan.units, price),),
         delivery_method="Standard",
         pickup_location_id=None,
+        pickup_fallback=None,
         behaviour=CustomerBehaviour(),
     )
     track = OrderTrack(draft)

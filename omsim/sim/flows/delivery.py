@@ -58,11 +58,12 @@ def invoice_capture_and_deliver(
     row, column = m.loc(fo.fulfilled_from_location_id), m.zone(group.deliver_to_zone_id)
     days = float(m.transit_days[service][row, column])
     catalog = model.world.catalog
-    weight = sum(
-        ln.quantity * catalog[ln.stock_keeping_unit].weight_kg
-        for ln in fo.lines
-        if ln.type is ItemType.PRODUCT
-    )
+    weight: float = 0  # summed in line order from int 0, as sum() did: the same weight
+    units = 0
+    for ln in fo.lines:
+        if ln.type is ItemType.PRODUCT:
+            weight += ln.quantity * catalog[ln.stock_keeping_unit].weight_kg
+            units += ln.quantity
     model.note(
         "Parcel Shipped",
         _related(fo, summary),
@@ -71,6 +72,9 @@ def invoice_capture_and_deliver(
         handling_cost_cents=int(m.handling_cost_cents[row]),
         transit_days=days,
         weight_kg=round(weight, 3),
+        units=units,
+        fulfillment_type=fo.type,
+        reship=fo.is_reship,
     )
     hours = transit_hours(days, model.scenario.carrier.transit_sd_days, rng=model.streams.carriers)
     hours += _surge_hours(model, env.now)
