@@ -140,8 +140,26 @@ def _variants(groups: list[list[str]]) -> dict[str, dict[str, Any]]:
             )
         if name in variants:
             raise ScenarioError(f"--variant: {name!r} is given twice")
-        variants[name] = dict(parse_assignment(text, f"variant {name!r}") for text in assignments)
+        overrides: dict[str, Any] = {}
+        for text in assignments:
+            key, value = parse_assignment(text, f"variant {name!r}")
+            if key in overrides:  # the later one would silently win
+                raise ScenarioError(f"--variant {name!r}: {key} is given twice")
+            overrides[key] = value
+        variants[name] = overrides
     return variants
+
+
+def _grid(texts: list[str]) -> dict[str, list[Any]]:
+    from omsim.experiments.design import parse_grid
+
+    grid: dict[str, list[Any]] = {}
+    for text in texts:
+        key, values = parse_grid(text)
+        if key in grid:  # the later axis would silently replace the earlier one
+            raise ScenarioError(f"--grid: {key} is given twice; give its values in one --grid")
+        grid[key] = values
+    return grid
 
 
 def _check_kpis(names: list[str], option: str) -> None:
@@ -165,10 +183,10 @@ def _out(args: argparse.Namespace, name: str, seed: int) -> Path:
 
 
 def experiment_command(args: argparse.Namespace) -> int:
-    """Run ``omsim replicate|compare|sweep``; 0 when it ran (failed replications included)."""
+    """Run ``omsim replicate|compare|sweep``: 0 when every replication finished, 1 when some
+    failed (the results of the others are printed and written all the same), 2 for bad input."""
     from omsim.cli import InputError, check_options, check_run_folder, scenario_with_horizon
     from omsim.experiments import compare, replicate, sweep
-    from omsim.experiments.design import parse_grid
     from omsim.experiments.executors import ExecutorError, check_executor
 
     try:
@@ -184,6 +202,13 @@ def experiment_command(args: argparse.Namespace) -> int:
         out = _out(args, scenario.name, seed)
         label = "--out" if args.out else "results folder"
         check_run_folder(out, force=args.force, label=label, marker="summary.json")
+        if args.keep_runs is not None:
+            keep, results = Path(args.keep_runs).resolve(), out.resolve()
+            if keep == results or results in keep.parents:  # written first, then replaced
+                raise InputError(
+                    f"--keep-runs {args.keep_runs}: inside the {label} {out}, which is replaced "
+                    "when the results are written; give a folder outside it"
+                )
         options: dict[str, Any] = {
             "executor": args.executor,
             "workers": args.workers,
@@ -193,8 +218,21 @@ def experiment_command(args: argparse.Namespace) -> int:
             "keep_runs": args.keep_runs,
             "progress": not args.quiet,
         }
-        with warnings.catch_warnings(record=True) as caught:
+        shown: set[str] = set()
+        show = warnings.showwarning
+
+        def show_once(message: Any, category: Any, *rest: Any, **options: Any) -> None:
+            """A scenario warning as ``warning: ...``, once, when it is found (before the
+            replications run); any other warning as Python shows it."""
+            if not issubclass(category, ScenarioWarning):
+                show(message, category, *rest, **options)
+            elif str(message) not in shown:
+                shown.add(str(message))
+                print(f"warning: {message}", file=sys.stderr)
+
+        with warnings.catch_warnings():
             warnings.simplefilter("always", ScenarioWarning)
+            warnings.showwarning = show_once
             if args.command == "replicate":
                 result = replicate(scenario, args.n, seed, **options)
             elif args.command == "compare":
@@ -208,13 +246,13 @@ def experiment_command(args: argparse.Namespace) -> int:
                     **options,
                 )
             else:
-                grid = dict(parse_grid(text) for text in args.grid)
-                result = sweep(scenario, grid, args.n, seed, **options)
-        for warning in {str(w.message) for w in caught if issubclass(w.category, ScenarioWarning)}:
-            print(f"warning: {warning}", file=sys.stderr)
+                result = sweep(scenario, _grid(args.grid), args.n, seed, **options)
     except (ScenarioError, InputError, ExecutorError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: no results folder written", file=sys.stderr)
+        return 130
     print(result.table(args.kpi))
     for kpi, relative in targets:
         try:
@@ -223,8 +261,11 @@ def experiment_command(args: argparse.Namespace) -> int:
             print(f"--target {kpi}: {error}", file=sys.stderr)
     try:
         folder = result.write(out, force=args.force)
-    except OSError as error:
+    except (OSError, ValueError, TypeError) as error:  # pyarrow's errors are the latter two
         print(f"error: writing the results folder {out}: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the half-written folder is removed by `write`
+        print("\ninterrupted: no results folder written", file=sys.stderr)
+        return 130
     print(f"\nresults folder: {folder.resolve()}")
-    return 0
+    return 1 if result.n_failed else 0

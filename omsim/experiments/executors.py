@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -94,6 +94,13 @@ def check_executor(executor: str, *, workers: int | None, address: str | None) -
             ) from None
 
 
+BROKEN_POOL_HINT = (
+    "(a worker process died: killed, out of memory, or the experiment was started by a script "
+    "without `if __name__ == \"__main__\":`, which the 'processes' executor needs to import it)"
+)
+"""Why a process pool breaks, added to the error of the replications it took with it."""
+
+
 def _failed(task: Replication, error: BaseException) -> Outcome:
     return Outcome(
         task.variant, task.replication, task.seed, error=f"{type(error).__name__}: {error}"
@@ -103,13 +110,50 @@ def _failed(task: Replication, error: BaseException) -> Outcome:
 def _in_processes(
     tasks: Sequence[Replication], workers: int | None, address: str | None
 ) -> Iterator[tuple[int, Outcome]]:
+    """Run on one pool; if a worker dies, the replications it took down with the pool are run
+    again, each in a process of its own, so that only the one that kills its process fails."""
     size = min(workers or default_workers(), len(tasks)) or 1
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+    broken: list[int] = []
+    try:
         futures: dict[Future[Outcome], int] = {
             pool.submit(run_replication, task): i for i, task in enumerate(tasks)
         }
-        yield from _as_they_finish(futures, tasks, as_completed)
+        for future in as_completed(list(futures)):
+            index = futures[future]
+            try:
+                yield index, future.result()
+            except BrokenProcessPool:
+                broken.append(index)
+            except Exception as error:
+                yield index, _failed(tasks[index], error)
+    except BaseException:  # interrupted (Ctrl-C): the replications not started never start
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    if broken:
+        yield from _isolated(tasks, sorted(broken), size, context)
+
+
+def _isolated(
+    tasks: Sequence[Replication], indices: list[int], size: int, context: Any
+) -> Iterator[tuple[int, Outcome]]:
+    """Each task in a one-process pool of its own, ``size`` at a time."""
+
+    def alone(index: int) -> Outcome:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as own:
+            try:
+                return own.submit(run_replication, tasks[index]).result()
+            except BrokenProcessPool as error:
+                failed = _failed(tasks[index], error)
+                failed.error = f"{failed.error} {BROKEN_POOL_HINT}"
+                return failed
+
+    with ThreadPoolExecutor(max_workers=size) as threads:
+        futures = {threads.submit(alone, i): i for i in indices}
+        for future in as_completed(list(futures)):
+            yield futures[future], future.result()
 
 
 def _as_they_finish(
@@ -117,12 +161,19 @@ def _as_they_finish(
     tasks: Sequence[Replication],
     completed: Callable[[Any], Any],
 ) -> Iterator[tuple[int, Outcome]]:
-    """Outcomes as futures finish; a worker that died (killed, out of memory) fails its task."""
+    """Outcomes as futures finish (Dask's); an error, or a worker that died, fails its task.
+
+    Dask reschedules the tasks of a worker that died on the others; the pool of the
+    ``processes`` executor handles it in `_in_processes`."""
     for future in completed(list(futures)):
         index = futures[future]
         try:
             yield index, future.result()
-        except (BrokenProcessPool, Exception) as error:
+        except BrokenProcessPool as error:
+            failed = _failed(tasks[index], error)
+            failed.error = f"{failed.error} {BROKEN_POOL_HINT}"
+            yield index, failed
+        except Exception as error:
             yield index, _failed(tasks[index], error)
 
 
@@ -142,12 +193,18 @@ def _on_dask(
             silence_logs=logging.ERROR,
         )
     try:
-        with Client(cluster if cluster is not None else address, timeout="20s") as client:
+        try:
+            client = Client(cluster if cluster is not None else address, timeout="20s")
+        except OSError as error:  # no scheduler at the address
+            raise ExecutorError(f"dask scheduler at {address}: {error}") from None
+        except ValueError as error:  # not an address ("host" without a port, unknown scheme)
+            raise ExecutorError(f"address: got {address!r}: {error}") from None
+        with client:
             futures = {
                 client.submit(run_replication, task, pure=False): i for i, task in enumerate(tasks)
             }
             yield from _as_they_finish(futures, tasks, dask_completed)
-    except OSError as error:  # no scheduler at the address
+    except OSError as error:  # the scheduler went away during the experiment
         raise ExecutorError(f"dask scheduler at {address}: {error}") from None
     finally:
         if cluster is not None:

@@ -15,10 +15,12 @@ ones of ``kpis.json`` (`omsim.analysis.kpis`), optionally leaving out the orders
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import re
 import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,9 +124,12 @@ class ExperimentResult:
         self, kpi: str, relative_half_width: float, confidence: float = stats.CONFIDENCE
     ) -> dict[str, int]:
         """Replications needed per variant for a 95% half-width of ``relative_half_width`` of
-        the mean of ``kpi``, estimated from these replications as a pilot."""
+        the mean of ``kpi``, estimated from these replications as a pilot (keyed ``"base"`` in
+        `replicate`)."""
         return {
-            name: stats.replications_needed(self.values(kpi, name), relative_half_width, confidence)
+            BASE if name is None else name: stats.replications_needed(
+                self.values(kpi, name), relative_half_width, confidence
+            )
             for name in self._variants()
         }
 
@@ -248,12 +253,21 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _json_default(value: Any) -> Any:
-    """NaN as null, numpy scalars as Python numbers."""
+    """NaN as null, numpy scalars as Python numbers; a value JSON has no type for (the
+    datetime of an override read as YAML, a Decimal) as its text."""
     if isinstance(value, np.generic):
         value = value.item()
+    if value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    return value
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if value is None or isinstance(value, str | int | float | list | tuple | dict):
+        return value
+    return str(value)  # Decimal, Path, ...: json.dumps would refuse it after the whole run
 
 
 def replicate(
@@ -431,13 +445,16 @@ def _experiment(
         for name, overrides in variants.items()
     }
     for name, variant in built.items():
-        validate_for_run(variant, f"{label} {name!r}")
+        # a plain replicate has no variants to name: its messages name the scenario
+        source = f"scenario {scenario.name!r}" if kind == "replicate" else f"{label} {name!r}"
+        validate_for_run(variant, source)
         if warmup_days >= variant.horizon_days:  # a variant may change the horizon
             raise ScenarioError(
                 f"{label} {name!r}: warmup_days: got {warmup_days!r}: between 0 and the "
                 f"horizon ({variant.horizon_days:g} days), end excluded"
             )
     if keep_runs is not None:
+        _check_keep_runs(Path(keep_runs))
         folders = [_run_folder(keep_runs, name, 0, 0).parent for name in built]
         if len(set(folders)) < len(folders):
             raise ScenarioError(
@@ -528,6 +545,23 @@ def _check_design(
         )
     if not (math.isfinite(period_hours) and period_hours > 0):
         raise ScenarioError(f"period_hours: got {period_hours!r}: a number of hours > 0")
+
+
+def _check_keep_runs(root: Path) -> None:
+    """Refuse, before anything runs, a ``keep_runs`` folder no replication could write into
+    (every one of them would fail with the same error)."""
+    if root.exists() and not root.is_dir():
+        raise ScenarioError(f"keep_runs: {root}: an existing file, not a folder")
+    parent = root.absolute()
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ScenarioError(f"keep_runs: {root}: {parent} is a file, so no folder can be made")
+    try:  # a real write: permissions, read-only file systems and quotas all show here
+        with tempfile.TemporaryDirectory(dir=parent, prefix=".omsim-write-check-"):
+            pass
+    except OSError as error:
+        raise ScenarioError(f"keep_runs: {root}: cannot write in {parent} ({error})") from None
 
 
 def _run_folder(root: Path | str, variant: str, index: int, seed: int) -> Path:

@@ -44,7 +44,7 @@ def _interval(row: pd.Series) -> str:
 def _shown(result: ExperimentResult, kpis: Sequence[str] | None) -> list[str]:
     if kpis is not None:
         unknown = [k for k in kpis if k not in result.kpis]
-        if unknown:
+        if unknown and result.n_finished:  # with none finished, every KPI is shown as "-"
             raise ValueError(f"kpis: no such KPI {unknown}; KPIs: {', '.join(result.kpis)}")
         return list(kpis)
     return [k for k in HEADLINE_KPIS if k in result.kpis]
@@ -100,16 +100,16 @@ def _summary_lines(result: ExperimentResult, shown: list[str]) -> list[str]:
     summary = result.summary
     label = result.label
     if label is None:
-        rows = [_interval(summary[summary["kpi"] == k].iloc[0]).split(" ± ") for k in shown]
-        table = [
-            [
-                k,
-                r[0],
-                r[1] if len(r) > 1 else "-",
-                str(int(summary[summary["kpi"] == k]["n"].iloc[0])),
-            ]
-            for k, r in zip(shown, rows, strict=True)
-        ]
+        table = []
+        for kpi in shown:
+            row = summary[summary["kpi"] == kpi]
+            if not len(row):  # no replication finished
+                table.append([kpi, "-", "-", "0"])
+                continue
+            cells = _interval(row.iloc[0]).split(" ± ")
+            table.append(
+                [kpi, cells[0], cells[1] if len(cells) > 1 else "-", str(int(row["n"].iloc[0]))]
+            )
         return _lines(["KPI", "mean", "± 95%", "n"], table)
     names = list(dict.fromkeys(summary[label]))
     header = ["KPI", *names]

@@ -14,6 +14,7 @@ import json
 import tempfile
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import omsim
 from omsim.eventlog_activities import ActivityLog
 from omsim.experiments.warmup import kpi_series, warmup_kpis
 from omsim.runfolder import git_commit, run_to_folder
-from omsim.scenario import Scenario
+from omsim.scenario import Scenario, ScenarioWarning
 
 __all__ = ["Outcome", "Replication", "flatten", "run_replication"]
 
@@ -95,17 +96,21 @@ def run_replication(task: Replication) -> Outcome:
     """Run one replication and return its `Outcome`; never raises for a failed run."""
     started = time.perf_counter()
     outcome = Outcome(task.variant, task.replication, task.seed, git_commit=_commit())
-    try:
-        if task.folder is None:
-            with tempfile.TemporaryDirectory(prefix="omsim-replication-") as tmp:
-                _run_into(task, Path(tmp) / "run", outcome)
-        else:
-            _run_into(task, Path(task.folder), outcome)
-            outcome.folder = task.folder
-    except Exception as error:  # reported with its seed; the experiment goes on
-        outcome.kpis, outcome.series = None, {}
-        outcome.error = f"{type(error).__name__}: {error}"
-        outcome.trace = traceback.format_exc()
+    with warnings.catch_warnings():
+        # the experiment validated (and warned about) every variant before dispatch; each run
+        # validating again must not repeat its warnings once per replication and process
+        warnings.simplefilter("ignore", ScenarioWarning)
+        try:
+            if task.folder is None:
+                with tempfile.TemporaryDirectory(prefix="omsim-replication-") as tmp:
+                    _run_into(task, Path(tmp) / "run", outcome)
+            else:
+                _run_into(task, Path(task.folder), outcome)
+                outcome.folder = task.folder
+        except Exception as error:  # reported with its seed; the experiment goes on
+            outcome.kpis, outcome.series = None, {}
+            outcome.error = f"{type(error).__name__}: {error}"
+            outcome.trace = traceback.format_exc()
     outcome.wall_seconds = time.perf_counter() - started
     return outcome
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from omsim.experiments import compare, replicate, replication_seeds, stats, sweep
-from omsim.experiments.design import scalar_kpis
+from omsim.experiments.design import apply_overrides, scalar_kpis
 from omsim.scenario import ScenarioError, load_scenario, scenario_hash
 
 SEED = 5
@@ -187,6 +187,67 @@ def test_a_failing_replication_is_reported_and_the_rest_finish(
     written = json.loads((result.write(tmp_path / "out") / "summary.json").read_text())
     assert written["replications_failed"] == 2 and written["replications_finished"] == 2
     assert written["failures"][0]["seed"] == seeds[0]
+
+
+CRASHING = "omsim_test_crashing_strategy"
+
+
+@pytest.fixture
+def crashing_strategy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A routing strategy that kills its worker process: always (``:always``), or only the
+    first time any process calls it (``:once``, a marker file decides), then routes."""
+    marker = tmp_path / "crashed-once"
+    (tmp_path / f"{CRASHING}.py").write_text(
+        textwrap.dedent(
+            f"""
+            import os
+
+            from omsim.network.routing import STRATEGIES
+
+
+            def always(request, availability, matrix, options):
+                os._exit(3)
+
+
+            def once(request, availability, matrix, options):
+                try:
+                    os.close(os.open({str(marker)!r}, os.O_CREAT | os.O_EXCL))
+                except FileExistsError:
+                    return STRATEGIES["fewest_splits"](request, availability, matrix, options)
+                os._exit(3)
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # for spawned worker processes
+    monkeypatch.delitem(sys.modules, CRASHING, raising=False)
+    return CRASHING
+
+
+def test_a_dead_worker_fails_only_its_own_replication(scenario, crashing_strategy: str) -> None:
+    """A process that dies breaks the pool; the replications it took down are run again one per
+    process, so only the one that kills its process fails and the others finish."""
+    variants = {"fine": {}, "deadly": {"routing.strategy": f"{crashing_strategy}:always"}}
+    result = compare(scenario, variants, 2, SEED, executor="processes", workers=2, progress=False)
+    assert sorted((f["variant"], f["replication"]) for f in result.failures) == [
+        ("deadly", 0),
+        ("deadly", 1),
+    ]
+    assert all("BrokenProcessPool" in f["error"] for f in result.failures)
+    assert list(result.replications["variant"]) == ["fine", "fine"]
+
+
+def test_a_worker_that_died_once_is_run_again(scenario, crashing_strategy: str) -> None:
+    once = {"routing.strategy": f"{crashing_strategy}:once"}
+    result = replicate(
+        apply_overrides(scenario, once, "test"),
+        3,
+        SEED,
+        executor="processes",
+        workers=2,
+        progress=False,
+    )
+    assert result.n_failed == 0 and result.n_finished == 3
 
 
 def test_a_baseline_without_finished_replications(
@@ -497,10 +558,10 @@ def test_write_refuses_to_replace(replicated, tmp_path: Path) -> None:
 
 def test_precision_helpers(replicated, compared) -> None:
     needed = replicated.replications_needed("order_summaries_created", 0.05)
-    assert list(needed) == [None] and needed[None] > N
+    assert list(needed) == ["base"] and needed["base"] > N
     report = replicated.precision_report("order_summaries_created", 0.05)
     assert report.startswith(f"order_summaries_created: pilot of {N} replications")
-    assert report.endswith(f"about {needed[None]} replications are needed")
+    assert report.endswith(f"about {needed['base']} replications are needed")
     assert set(compared.replications_needed("order_summaries_created", 0.05)) == {
         "warehouse",
         "stores",
