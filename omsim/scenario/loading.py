@@ -152,11 +152,21 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         raise ScenarioError(_explain(error, source)) from None
 
 
+def _field_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The field path without pydantic's tags for the members of a union
+    (``constrained-float``, ``function-after[_parameters(), Dist]``)."""
+    return tuple(p for p in loc if isinstance(p, int) or str(p).isidentifier())
+
+
 def _explain(error: ValidationError, source: str) -> str:
-    lines = [f"{source}: {error.error_count()} problem(s)"]
-    for problem in error.errors():
+    problems = _merge_union_members(error.errors())
+    lines = [f"{source}: {len(problems)} problem(s)"]
+    for problem in problems:
         loc = problem["loc"]
         where = ".".join(str(part) for part in loc) or "(top level)"
+        if not loc and problem["type"] == "value_error":  # a check across fields: say only why
+            lines.append(f"  {problem['msg'].removeprefix('Value error, ')}")
+            continue
         if problem["type"] == "extra_forbidden":
             allowed = _allowed_keys(Scenario, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -174,6 +184,20 @@ def _explain(error: ValidationError, source: str) -> str:
         choices = _literal_choices(problem, message)
         lines.append(f"  {where}: got {shown}: {message}{choices}")
     return "\n".join(lines)
+
+
+def _merge_union_members(errors: list[Any]) -> list[dict[str, Any]]:
+    """One problem per field: a value that fits no member of a union (a share or a
+    distribution) gets the members' complaints joined with "or"."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for problem in errors:
+        loc = _field_path(problem["loc"])
+        if loc in merged and loc != tuple(problem["loc"]):
+            first = merged[loc]
+            first["msg"] = f"{first['msg']}, or {problem['msg'].removeprefix('Value error, ')}"
+            continue
+        merged.setdefault(loc, {**problem, "loc": loc})
+    return list(merged.values())
 
 
 def _literal_choices(problem: Any, message: str) -> str:

@@ -13,7 +13,7 @@ import difflib
 import math
 import re
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -55,6 +55,8 @@ class LocationSpec(Strict):
     postal_code: str | None = None
     groups: list[str] = ["Online"]
     handling_cost_cents: int = Field(default=300, ge=0)
+    categories: list[str] | None = None
+    """Product categories the location stocks (default: all), e.g. a DC for bulky goods."""
 
 
 class ZoneSpec(Strict):
@@ -145,21 +147,44 @@ class ReplenishmentSpec(Strict):
     lead_time_days: float = Field(default=5, ge=0)
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+"""A fraction in [0, 1]."""
+
+
 class StockPolicySpec(Strict):
     """Initial stock and replenishment for one location type.
 
     A location's expected daily demand for a SKU is the SKU's network demand times
     ``expected_share``, split over the locations of the type: stores by the demand of the zones
-    they are nearest to, other types evenly. Stock is that demand times
-    days of cover, at least ``min_units``, for the ``assortment_share`` most popular SKUs.
+    they are nearest to, other types evenly over the locations that stock the SKU's category.
+    Stock is that demand times days of cover, at least ``min_units``, for the
+    ``assortment_share`` most popular SKUs of the categories the location stocks: deep on the
+    head of the popularity curve (stock follows demand), thin on the tail (``min_units``).
+    ``assortment_share`` is one share for every location of the type, or a distribution
+    (``constant``, ``uniform`` or ``triangular`` within [0, 1]) drawn once per location from
+    its own random stream: stores of different sizes carrying different shares of the range.
     """
 
     expected_share: float = Field(default=1.0, ge=0, le=1)
     initial_days_of_cover: float = Field(default=21, ge=0)
     min_units: int = Field(default=0, ge=0)
     safety_stock_units: int = Field(default=0, ge=0)
-    assortment_share: float = Field(default=1.0, ge=0, le=1)
+    assortment_share: Share | Dist = 1.0
     replenishment: ReplenishmentSpec | None = ReplenishmentSpec()
+
+    @field_validator("assortment_share")
+    @classmethod
+    def _share_of_range(cls, value: float | Dist) -> float | Dist:
+        if isinstance(value, Dist):
+            highest = value.value if value.dist == "constant" else value.high
+            if value.dist not in ("constant", "uniform", "triangular") or not (
+                (value.lowest or 0) >= 0 and highest is not None and highest <= 1
+            ):
+                raise ValueError(
+                    "a share of the range drawn per location is a constant, uniform or "
+                    "triangular distribution within [0, 1]"
+                )
+        return value
 
 
 class InventorySpec(Strict):
@@ -219,6 +244,9 @@ class DemandSpec(Strict):
     promised_days: dict[str, float] = {"Standard": 5, "Express": 2, "Pickup": 1}
     tax_rate: Decimal = Decimal("0.0825")
     pickup_radius_km: float = Field(default=40, gt=0)
+    pickup_store: Literal["nearest", "nearest_with_stock"] = "nearest"
+    """Which store a Pickup checkout reserves at: the nearest within the radius, or the nearest
+    within the radius that has every line (a storefront showing store availability)."""
 
     _dow = field_validator("day_of_week")(lambda v: _unit_mean(v, 7, "day_of_week"))
     _hod = field_validator("hour_of_day")(lambda v: _unit_mean(v, 24, "hour_of_day"))
@@ -372,6 +400,20 @@ class Scenario(Strict):
     @classmethod
     def _utc(cls, value: dt.datetime) -> dt.datetime:
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    @model_validator(mode="after")
+    def _stocked_categories(self) -> Scenario:
+        known = [c.name for c in self.catalog.categories]
+        for i, location in enumerate(self.network.locations):
+            for category in location.categories or ():
+                if category not in known:
+                    hint = difflib.get_close_matches(category, known, n=1)
+                    near = f"; did you mean {hint[0]!r}?" if hint else ""
+                    raise ValueError(
+                        f"network.locations.{i}.categories: unknown category {category!r}"
+                        f"{near} (catalog categories: {', '.join(known)})"
+                    )
+        return self
 
     @field_validator("flows")
     @classmethod

@@ -62,6 +62,10 @@ class OrderDraft:
             self, delivery_method="Standard", pickup_location_id=None, pickup_fallback=reason
         )
 
+    def at_store(self, store_id: str) -> OrderDraft:
+        """The same Pickup order at another store (the nearest had not every line)."""
+        return replace(self, pickup_location_id=store_id)
+
     @property
     def units(self) -> dict[str, int]:
         return {sku: units for sku, units, _ in self.lines}

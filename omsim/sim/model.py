@@ -114,7 +114,9 @@ class Model:
         self.streams = Streams(seed)
         self.world: World
         self.inventory: Inventory
-        self.world, self.inventory = build_world(scenario, self.streams.catalog)
+        self.world, self.inventory = build_world(
+            scenario, self.streams.catalog, assortment=self.streams.assortment
+        )
         self.log = EventLog(scenario.start) if log is None else log
         self.records = RecordTables(start=scenario.start) if records is None else records
         self.keep_retired = keep_retired

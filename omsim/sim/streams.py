@@ -20,6 +20,7 @@ STREAM_NAMES = (
     "service",  # service desk work (later issues)
     "catalog",  # SKU prices, weights, categories
     "network",  # network generation when not given a seed of its own
+    "assortment",  # the share of the range each location carries, when drawn per location
 )
 
 

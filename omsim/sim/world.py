@@ -18,7 +18,8 @@ from omsim.network.matrix import NetworkMatrix
 from omsim.network.national import ONLINE_GROUP, generate_national_network
 from omsim.network.replenishment import MinMaxPolicy, PeriodicReviewPolicy, ReplenishmentPolicy
 from omsim.scenario.schema import Scenario, StockPolicySpec
-from omsim.sim.catalog import Catalog, build_catalog
+from omsim.sim.catalog import Catalog, Product, build_catalog
+from omsim.sim.distributions import sample
 
 TYPE_KEYS = {
     LocationType.WAREHOUSE: "warehouse",
@@ -61,6 +62,18 @@ class World:
     def type_key(self, location_id: str) -> str:
         """``warehouse``, ``store`` or ``return_center``."""
         return TYPE_KEYS[self.locations[location_id].type]
+
+    def stores_within(self, zone_id: str, radius_km: float) -> list[str]:
+        """The stores within ``radius_km`` of a zone, nearest first (ties by matrix order)."""
+        m = self.matrix
+        column = m.distance_km[:, m.zone_index[zone_id]]
+        rows = [
+            row
+            for row, loc_type in enumerate(m.location_types)
+            if loc_type is LocationType.STORE and column[row] <= radius_km
+        ]
+        rows.sort(key=lambda row: (float(column[row]), row))
+        return [m.location_ids[row] for row in rows]
 
     def nearest_store(self, zone_id: str, radius_km: float) -> str | None:
         """The store closest to a zone within ``radius_km``, or None."""
@@ -108,8 +121,15 @@ def build_graph(scenario: Scenario) -> nx.Graph:
     return build_network(locations, zones)
 
 
-def build_world(scenario: Scenario, rng: np.random.Generator) -> tuple[World, Inventory]:
-    """The world and its opening stock; ``rng`` is the catalog stream."""
+def build_world(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    *,
+    assortment: np.random.Generator | None = None,
+) -> tuple[World, Inventory]:
+    """The world and its opening stock; ``rng`` is the catalog stream, ``assortment`` the
+    stream of the shares of the range drawn per location (only drawn from when a scenario
+    gives ``assortment_share`` as a distribution; default: a stream seeded 0)."""
     graph = build_graph(scenario)
     matrix = NetworkMatrix.from_graph(graph)
     locations = {loc.id: loc for loc in network_locations(graph)}
@@ -127,7 +147,8 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> tuple[World, In
         ]
     inventory = Inventory(list(locations), groups)
     shares = demand_shares(scenario, locations, matrix, weights)
-    policies = _stock(scenario, locations, catalog, inventory, shares)
+    ranges = assortments(scenario, locations, catalog, assortment or np.random.default_rng(0))
+    policies = _stock(scenario, locations, catalog, inventory, shares, ranges)
     world = World(
         graph=graph,
         matrix=matrix,
@@ -182,21 +203,67 @@ def demand_shares(
     return shares
 
 
+def assortments(
+    scenario: Scenario,
+    locations: dict[str, Location],
+    catalog: Catalog,
+    rng: np.random.Generator,
+) -> dict[str, tuple[Product, ...]]:
+    """The SKUs each location carries, most popular first.
+
+    A location carries the ``assortment_share`` most popular SKUs of the categories it stocks
+    (`omsim.scenario.schema.LocationSpec.categories`, default all). A share given as a
+    distribution is drawn once per location, in the order the locations are listed, from
+    ``rng`` (the ``assortment`` stream, so no other stream's draws move).
+    """
+    stocked = {s.id: s.categories for s in scenario.network.locations}
+    ranges: dict[str, tuple[Product, ...]] = {}
+    for loc in locations.values():
+        spec: StockPolicySpec = getattr(scenario.inventory, TYPE_KEYS[loc.type])
+        share = spec.assortment_share
+        fraction = share if isinstance(share, float | int) else sample(share, rng)
+        categories = stocked.get(loc.id)
+        products = [p for p in catalog.products if categories is None or p.category in categories]
+        ranges[loc.id] = tuple(products[: math.ceil(len(products) * fraction)])
+    return ranges
+
+
+def _carriers(
+    locations: dict[str, Location], ranges: dict[str, tuple[Product, ...]]
+) -> dict[tuple[LocationType, str], int]:
+    """How many locations of each type carry each SKU."""
+    counts: dict[tuple[LocationType, str], int] = {}
+    for loc in locations.values():
+        for product in ranges[loc.id]:
+            key = (loc.type, product.sku)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def _stock(
     scenario: Scenario,
     locations: dict[str, Location],
     catalog: Catalog,
     inventory: Inventory,
     shares: dict[str, float],
+    ranges: dict[str, tuple[Product, ...]],
 ) -> dict[tuple[str, str], ReplenishmentPolicy]:
-    """Set opening stock and build each (location, SKU) replenishment policy."""
+    """Set opening stock and build each (location, SKU) replenishment policy.
+
+    Stores are stocked for their catchment's demand (``shares``); every other type splits its
+    expected share of a SKU's demand evenly over the locations of the type that carry it.
+    """
     daily_units = scenario.demand.orders_per_day * units_per_order(scenario)
+    carriers = _carriers(locations, ranges)
     policies: dict[tuple[str, str], ReplenishmentPolicy] = {}
     for loc in locations.values():
         spec: StockPolicySpec = getattr(scenario.inventory, TYPE_KEYS[loc.type])
-        carried = math.ceil(len(catalog.products) * spec.assortment_share)
-        share = spec.expected_share * shares[loc.id]
-        for product in catalog.products[:carried]:
+        for product in ranges[loc.id]:
+            if loc.type is LocationType.STORE:
+                share = spec.expected_share * shares[loc.id]
+            else:
+                # written as the old even split was (share x 1/n): the same floats, the same stock
+                share = spec.expected_share * (1.0 / carriers[(loc.type, product.sku)])
             per_day = daily_units * product.popularity * share
             on_hand = max(spec.min_units, math.ceil(per_day * spec.initial_days_of_cover))
             inventory.set_stock(

@@ -70,8 +70,9 @@ def capture_order(
 def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
     """Reserve the basket (OCI ``createReservation``): at the pickup store, else the group.
 
-    A pickup store short of stock turns the order into a Standard delivery; a group short of
-    stock loses the sale ("Checkout Stocked Out"). Unmanaged orders reserve nothing here.
+    A Pickup checkout reserves at its store, or (``demand.pickup_store: nearest_with_stock``) at
+    the nearest open store within the radius that has every line; short everywhere, it turns
+    into a Standard delivery. A group short of stock loses the sale ("Checkout Stocked Out"). Unmanaged orders reserve nothing here.
     """
     if not draft.managed:
         return draft
@@ -81,11 +82,13 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
     ):
         draft = draft.as_shipped("store closed")  # the storefront does not offer it
     if draft.delivery_method == "Pickup":
-        try:
-            inventory.create_reservation(draft.pickup_location_id or "", draft.units)
-            return draft
-        except InventoryError:
-            draft = draft.as_shipped("store short of stock")
+        for store in _pickup_stores(model, draft):
+            try:
+                inventory.create_reservation(store, draft.units)
+            except InventoryError:
+                continue
+            return draft if store == draft.pickup_location_id else draft.at_store(store)
+        draft = draft.as_shipped("store short of stock")
     try:
         inventory.create_reservation(model.world.reservation_group, draft.units)
     except InventoryError as error:
@@ -93,6 +96,19 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
         model.note("Checkout Stocked Out", reason=str(error), amount_cents=draft.merchandise_cents)
         return None
     return draft
+
+
+def _pickup_stores(model: Model, draft: OrderDraft) -> list[str]:
+    """The stores a Pickup checkout tries, in order: the nearest (``demand.pickup_store:
+    nearest``), or every open store within the pickup radius, nearest first, as a storefront
+    that shows store availability offers them (``nearest_with_stock``)."""
+    nearest = draft.pickup_location_id or ""
+    demand = model.scenario.demand
+    if demand.pickup_store == "nearest":
+        return [nearest]
+    now = model.env.now
+    within = model.world.stores_within(draft.zone_id, demand.pickup_radius_km)
+    return [nearest] + [s for s in within if s != nearest and not model.is_closed(s, now)]
 
 
 def _create_summary(model: Model, draft: OrderDraft) -> OrderSummary:
