@@ -177,21 +177,34 @@ def _as_they_finish(
             yield index, _failed(tasks[index], error)
 
 
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings for the local cluster: a replication is one long pure-Python task, and the
+worker's statistical profiler (a stack sample every 10 ms) would slow it down; so would GIL
+monitoring, and the system and memory monitors need not wake so often. A cluster at ``--address`` keeps its own settings."""
+
+
 def _on_dask(
     tasks: Sequence[Replication], workers: int | None, address: str | None
 ) -> Iterator[tuple[int, Outcome]]:
+    import dask
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
 
     cluster = None
     if address is None:
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        with dask.config.set(QUIET_WORKERS):  # read by the workers the cluster starts
+            cluster = LocalCluster(
+                n_workers=workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
     try:
         try:
             client = Client(cluster if cluster is not None else address, timeout="20s")
