@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test report lint format venv clean
+.PHONY: test report calibration lint format venv clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,11 @@ test: lint
 # (--force: each report replaces the run folder of the one before).
 report: $(STAMP)
 	$(BIN)/omsim run scenarios/regional_retailer.yaml --force
+
+# omsim against the published figures (docs/figures.md): 10 replications each of the default and
+# the peak-season scenario, the table printed and written to docs/calibration.md. It takes a while.
+calibration: $(STAMP)
+	$(BIN)/omsim calibrate regional_retailer peak_season -n 10 --write-docs docs/calibration.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache

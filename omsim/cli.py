@@ -1,5 +1,6 @@
 """The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--force] [--ocel ...]``,
-and the experiments ``omsim replicate``, ``compare`` and ``sweep`` (`omsim.cli_experiments`).
+the experiments ``omsim replicate``, ``compare`` and ``sweep`` (`omsim.cli_experiments`), and
+``omsim calibrate`` (`omsim.cli_calibrate`).
 
 Every mistake in the input (the scenario file, an option, the run folder asked for) is found
 before the simulation starts and reported as ``error: ...`` on stderr with exit status 2, no
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import omsim
 from omsim.analysis.kpis import HEADLINE_KPIS
+from omsim.cli_calibrate import add_calibrate_command, calibrate_command
 from omsim.cli_experiments import add_experiment_commands, experiment_command
 from omsim.scenario import (
     Scenario,
@@ -179,9 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     run_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_experiment_commands(commands)
+    add_calibrate_command(commands)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_command(args)
+    if args.command == "calibrate":
+        return calibrate_command(args)
     return experiment_command(args)
 
 

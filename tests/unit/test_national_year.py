@@ -51,7 +51,9 @@ def test_national_year_extends_the_regional_retailer(scenario: Scenario) -> None
     assert scenario.catalog == regional.catalog
     assert scenario.payments == regional.payments
     assert scenario.service.returns == regional.service.returns  # annual rates, not holiday ones
-    assert scenario.demand.delivery_methods == regional.demand.delivery_methods
+    # its own delivery mix: the sites are sized for 16% pickups at the nearest store
+    assert scenario.demand.delivery_methods == {"Standard": 0.72, "Express": 0.12, "Pickup": 0.16}
+    assert scenario.demand.pickup_store == "nearest"
 
 
 def test_expected_checkouts_over_the_year_are_about_a_million(

@@ -90,7 +90,10 @@ def test_tutorial_is_small_and_explicit() -> None:
 def test_regional_retailer_carries_its_cited_values() -> None:
     s = load_scenario("regional_retailer")
     methods = s.demand.delivery_methods
-    assert methods["Pickup"] / sum(methods.values()) == pytest.approx(0.16, abs=0.01)  # Adobe, 2024
+    # the wish at checkout, calibrated so that about 16% of orders are picked up (Adobe, 2024;
+    # docs/calibration.md measures the realised share)
+    assert methods["Pickup"] / sum(methods.values()) == pytest.approx(0.33, abs=0.01)
+    assert s.demand.pickup_store == "nearest_with_stock"
     assert s.payments.authorization_valid_days == 7  # card-not-present hold
     assert (s.routing.strategy, s.routing.max_splits) == ("fewest_splits", 2)
     assert s.start == dt.datetime(2026, 9, 7, tzinfo=dt.UTC)
