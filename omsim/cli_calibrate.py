@@ -30,7 +30,7 @@ DEFAULT_SCENARIOS = ("regional_retailer", "peak_season")
 
 def add_calibrate_command(commands: Any) -> None:
     """Add ``omsim calibrate`` to the ``omsim`` parser's subparsers."""
-    from omsim.experiments.executors import EXECUTORS
+    from omsim.cli_experiments import add_executor_options
 
     parser = commands.add_parser(
         "calibrate", help="replications of scenarios against the published figures"
@@ -53,15 +53,7 @@ def add_calibrate_command(commands: Any) -> None:
         help="experiment seed; replication seeds are SeedSequence(seed).spawn(n) "
         "(default: each scenario's)",
     )
-    parser.add_argument(
-        "--executor", choices=EXECUTORS, default="processes", help="default: processes"
-    )
-    parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: the CPUs)"
-    )
-    parser.add_argument(
-        "--address", default=None, help="dask scheduler, tcp://host:8786 (--executor dask)"
-    )
+    add_executor_options(parser)
     parser.add_argument(
         "--horizon-days", type=float, default=None, help="override the scenarios' horizon"
     )

@@ -19,14 +19,28 @@ from typing import Any
 
 from omsim.scenario import ScenarioError, ScenarioWarning
 
-__all__ = ["add_experiment_commands", "experiment_command"]
+__all__ = ["add_executor_options", "add_experiment_commands", "experiment_command"]
 
 DEFAULT_OUT = Path("reports") / "experiments"
 
 
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--executor``, ``--workers`` and ``--address``, as every experiment command takes them."""
+    from omsim.experiments.executors import EXECUTORS
+
+    parser.add_argument(
+        "--executor", choices=EXECUTORS, default="processes", help="default: processes"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: the CPUs)"
+    )
+    parser.add_argument(
+        "--address", default=None, help="dask scheduler, tcp://host:8786 (--executor dask)"
+    )
+
+
 def add_experiment_commands(commands: Any) -> None:
     """Add the three experiment subcommands to the ``omsim`` parser's subparsers."""
-    from omsim.experiments.executors import EXECUTORS
 
     def common(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("scenario", help="a scenario file, or the name of a shipped one")
@@ -40,15 +54,7 @@ def add_experiment_commands(commands: Any) -> None:
             help="experiment seed; replication seeds are SeedSequence(seed).spawn(n) "
             "(default: the scenario's)",
         )
-        parser.add_argument(
-            "--executor", choices=EXECUTORS, default="processes", help="default: processes"
-        )
-        parser.add_argument(
-            "--workers", type=int, default=None, help="worker processes (default: the CPUs)"
-        )
-        parser.add_argument(
-            "--address", default=None, help="dask scheduler, tcp://host:8786 (--executor dask)"
-        )
+        add_executor_options(parser)
         parser.add_argument(
             "--warmup-days",
             type=float,
