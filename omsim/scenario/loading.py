@@ -8,8 +8,10 @@ field path, the bad value and what is allowed, and suggest the nearest key for a
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -152,10 +154,45 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         raise ScenarioError(_explain(error, source)) from None
 
 
+_UNION_TAG = re.compile(
+    r"(constrained-[\w-]+|function-(after|before|wrap|plain)\[.*\]|"
+    r"int|float|str|bool|decimal|none|list\[.*\]|dict\[.*\])"
+)
+"""How pydantic names the member of a union an error is about (``constrained-float``,
+``function-after[_parameters(), Dist]``); a model member goes by its class name."""
+
+
+def _is_union_tag(part: Any) -> bool:
+    if isinstance(part, int):
+        return False
+    text = str(part)
+    return bool(_UNION_TAG.fullmatch(text)) or text in _model_names()
+
+
+@functools.cache
+def _model_names() -> frozenset[str]:
+    """The class names of the scenario's models (``Dist``, ``ReplenishmentSpec``, ...)."""
+    names: set[str] = set()
+    todo: list[type[BaseModel]] = [Scenario]
+    while todo:
+        model = todo.pop()
+        if model.__name__ in names:
+            continue
+        names.add(model.__name__)
+        for field in model.model_fields.values():
+            found = _model_in(field.annotation)
+            if found is not None:
+                todo.append(found)
+            for arg in getattr(field.annotation, "__args__", ()):
+                inner = _model_in(arg)
+                if inner is not None:
+                    todo.append(inner)
+    return frozenset(names)
+
+
 def _field_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The field path without pydantic's tags for the members of a union
-    (``constrained-float``, ``function-after[_parameters(), Dist]``)."""
-    return tuple(p for p in loc if isinstance(p, int) or str(p).isidentifier())
+    """The field path without pydantic's tags for the members of a union."""
+    return tuple(p for p in loc if not _is_union_tag(p))
 
 
 def _explain(error: ValidationError, source: str) -> str:
@@ -192,11 +229,13 @@ def _merge_union_members(errors: list[Any]) -> list[dict[str, Any]]:
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for problem in errors:
         loc = _field_path(problem["loc"])
-        if loc in merged and loc != tuple(problem["loc"]):
+        if loc in merged and loc != tuple(problem["loc"]) and merged[loc]["tagged"]:
             first = merged[loc]
             first["msg"] = f"{first['msg']}, or {problem['msg'].removeprefix('Value error, ')}"
             continue
-        merged.setdefault(loc, {**problem, "loc": loc})
+        if loc in merged:  # another problem at the same place: kept apart
+            loc = tuple(problem["loc"])
+        merged.setdefault(loc, {**problem, "loc": loc, "tagged": loc != tuple(problem["loc"])})
     return list(merged.values())
 
 

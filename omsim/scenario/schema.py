@@ -55,7 +55,7 @@ class LocationSpec(Strict):
     postal_code: str | None = None
     groups: list[str] = ["Online"]
     handling_cost_cents: int = Field(default=300, ge=0)
-    categories: list[str] | None = None
+    categories: list[str] | None = Field(default=None, min_length=1)
     """Product categories the location stocks (default: all), e.g. a DC for bulky goods."""
 
 
@@ -156,7 +156,8 @@ class StockPolicySpec(Strict):
 
     A location's expected daily demand for a SKU is the SKU's network demand times
     ``expected_share``, split over the locations of the type: stores by the demand of the zones
-    they are nearest to, other types evenly over the locations that stock the SKU's category.
+    they are nearest to, other types evenly over the locations of the type that carry the SKU
+    (its category stocked and within their ``assortment_share``).
     Stock is that demand times days of cover, at least ``min_units``, for the
     ``assortment_share`` most popular SKUs of the categories the location stocks: deep on the
     head of the popularity curve (stock follows demand), thin on the tail (``min_units``).

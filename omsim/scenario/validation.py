@@ -82,8 +82,28 @@ def validate_for_run(
     problems += _location_problems(scenario, known)
     if problems:
         raise ScenarioError(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
-    for message in windows_outside_horizon(scenario):
+    for message in [*windows_outside_horizon(scenario), *unstocked_categories(scenario)]:
         warnings.warn(f"{source}: {message}", ScenarioWarning, stacklevel=2)
+
+
+def unstocked_categories(scenario: Scenario) -> list[str]:
+    """Catalog categories no warehouse or store stocks (``network.locations[].categories``):
+    every checkout holding one would be lost to a stock-out.
+
+    >>> from omsim.scenario import load_scenario
+    >>> unstocked_categories(load_scenario("regional_retailer"))
+    []
+    """
+    selling = [loc for loc in scenario.network.locations if loc.type in ("warehouse", "store")]
+    if scenario.network.generate is not None or any(loc.categories is None for loc in selling):
+        return []
+    stocked = {c for loc in selling for c in loc.categories or ()}
+    return [
+        f"catalog category {c.name!r} is stocked by no warehouse or store "
+        "(network.locations[].categories): every checkout holding it will be stocked out"
+        for c in scenario.catalog.categories
+        if c.name not in stocked
+    ]
 
 
 def seed_problem(seed: object) -> str | None:

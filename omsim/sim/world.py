@@ -176,8 +176,9 @@ def demand_shares(
     """Each location's share of its type's expected demand.
 
     Stores are stocked for the demand of the zones they are the nearest store to (within the
-    pickup radius), with a floor of a tenth of an even split so that no store is empty;
-    warehouses and return centers split their type's share evenly.
+    pickup radius), with a floor of a tenth of an even split so that no store is empty.
+    Warehouses and return centers get an even split here, but `_stock` does not use it: it
+    splits their share of each SKU over the locations of the type that carry the SKU.
     """
     shares: dict[str, float] = {}
     by_type: dict[LocationType, list[str]] = {}

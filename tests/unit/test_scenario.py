@@ -428,3 +428,34 @@ def test_a_mistake_inherited_from_a_base_names_the_chain(tmp_path: Path) -> None
     child.write_text("extends: base.yaml\nseed: 3\n")
     message = load_error(child)
     assert "child.yaml (extends base.yaml, tutorial.yaml)" in message
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"horizon-days": 2}, "horizon-days: unknown key; did you mean 'horizon_days'?"),
+        (
+            {"routing": {"max splits": 2}},
+            "routing.max splits: unknown key; did you mean 'max_splits'?",
+        ),
+        (
+            {"inventory": {"store": {"assortment_share": 1.5}}},
+            "inventory.store.assortment_share: got 1.5: Input should be less than or equal to 1, "
+            "or Input should be a valid dictionary",
+        ),
+    ],
+)
+def test_error_paths_keep_user_keys_and_merge_only_union_members(override, expected) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("tutorial", **override)
+    assert expected in str(caught.value)
+    assert "1 problem(s)" in str(caught.value)
+
+
+def test_two_bad_values_of_a_mapping_stay_two_problems() -> None:
+    reasons = {"service": {"returns": {"reasons": {"Not Satisfied": "a", "Wrong Item": "b"}}}}
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("tutorial", **reasons)
+    message = str(caught.value)
+    assert "2 problem(s)" in message
+    assert "reasons.Not Satisfied: got 'a'" in message and "reasons.Wrong Item: got 'b'" in message

@@ -203,3 +203,22 @@ def test_run_to_folder_without_force_refuses_before_the_run(tmp_path: Path) -> N
         run_to_folder(tutorial(horizon_days=0.5), folder, force=False)
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
     assert (folder / "keep.txt").read_text() == "x"
+
+
+def test_a_category_no_location_stocks_is_warned_about() -> None:
+    import warnings
+
+    from omsim.scenario import ScenarioWarning, load_scenario, validate_for_run
+
+    base = load_scenario("tutorial")
+    only_home = [{**loc.model_dump(), "categories": ["home"]} for loc in base.network.locations]
+    scenario = load_scenario("tutorial", network={"locations": only_home})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        validate_for_run(scenario)
+    messages = [str(w.message) for w in caught if issubclass(w.category, ScenarioWarning)]
+    assert any("'apparel' is stocked by no warehouse or store" in m for m in messages)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        validate_for_run(base)
+    assert not [w for w in caught if "stocked by no" in str(w.message)]

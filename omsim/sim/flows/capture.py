@@ -70,25 +70,26 @@ def capture_order(
 def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
     """Reserve the basket (OCI ``createReservation``): at the pickup store, else the group.
 
-    A Pickup checkout reserves at its store, or (``demand.pickup_store: nearest_with_stock``) at
-    the nearest open store within the radius that has every line; short everywhere, it turns
-    into a Standard delivery. A group short of stock loses the sale ("Checkout Stocked Out"). Unmanaged orders reserve nothing here.
+    A Pickup checkout reserves at its store, or (``demand.pickup_store: nearest_with_stock``)
+    at the nearest open store within the radius that has every line. With no open store it
+    ships Standard ("store closed"), and so it does when every open store is short ("store
+    short of stock"). A group short of stock loses the sale ("Checkout Stocked Out"). Unmanaged orders reserve nothing here.
     """
     if not draft.managed:
         return draft
     inventory = model.inventory
-    if draft.delivery_method == "Pickup" and model.is_closed(
-        draft.pickup_location_id or "", model.env.now
-    ):
-        draft = draft.as_shipped("store closed")  # the storefront does not offer it
     if draft.delivery_method == "Pickup":
-        for store in _pickup_stores(model, draft):
+        stores = _pickup_stores(model, draft)
+        if not stores:
+            draft = draft.as_shipped("store closed")  # the storefront offers no store
+        for store in stores:
             try:
                 inventory.create_reservation(store, draft.units)
             except InventoryError:
                 continue
             return draft if store == draft.pickup_location_id else draft.at_store(store)
-        draft = draft.as_shipped("store short of stock")
+        if draft.delivery_method == "Pickup":
+            draft = draft.as_shipped("store short of stock")
     try:
         inventory.create_reservation(model.world.reservation_group, draft.units)
     except InventoryError as error:
@@ -99,16 +100,20 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
 
 
 def _pickup_stores(model: Model, draft: OrderDraft) -> list[str]:
-    """The stores a Pickup checkout tries, in order: the nearest (``demand.pickup_store:
-    nearest``), or every open store within the pickup radius, nearest first, as a storefront
-    that shows store availability offers them (``nearest_with_stock``)."""
+    """The open stores a Pickup checkout tries, in order.
+
+    ``demand.pickup_store: nearest``: the nearest store within the radius, if it is open.
+    ``nearest_with_stock``: every open store within the radius, nearest first, as a storefront
+    that shows store availability offers them.
+    """
+    now = model.env.now
     nearest = draft.pickup_location_id or ""
     demand = model.scenario.demand
     if demand.pickup_store == "nearest":
-        return [nearest]
-    now = model.env.now
+        return [] if model.is_closed(nearest, now) else [nearest]
     within = model.world.stores_within(draft.zone_id, demand.pickup_radius_km)
-    return [nearest] + [s for s in within if s != nearest and not model.is_closed(s, now)]
+    ordered = [nearest] + [s for s in within if s != nearest]
+    return [s for s in ordered if not model.is_closed(s, now)]
 
 
 def _create_summary(model: Model, draft: OrderDraft) -> OrderSummary:

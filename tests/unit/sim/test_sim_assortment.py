@@ -112,3 +112,27 @@ def test_a_pickup_goes_to_the_nearest_store_with_every_line(choice: str) -> None
     within = model.world.stores_within("Z-chicago-il", scenario.demand.pickup_radius_km)
     assert placed.delivery_method == "Pickup" and placed.pickup_location_id == within[1]
     assert within[0] == nearest and placed.pickup_fallback is None
+
+
+@pytest.mark.parametrize("choice", ["nearest", "nearest_with_stock"])
+def test_a_closed_nearest_store_sends_the_pickup_to_the_next_open_one(choice: str) -> None:
+    closed = {
+        "store_closures": [
+            {
+                "location": "ST-chicago-il",
+                "start": "2026-09-01T00:00:00",
+                "end": "2026-09-30T00:00:00",
+            }
+        ]
+    }
+    scenario = load_scenario("regional_retailer", demand={"pickup_store": choice}, faults=closed)
+    model = build_model(scenario, 1)
+    draft = _pickup_draft(model, "Z-chicago-il")
+    assert draft.pickup_location_id == "ST-chicago-il"
+    placed = reserve_stock(model, draft)
+    assert placed is not None
+    if choice == "nearest":
+        assert (placed.delivery_method, placed.pickup_fallback) == ("Standard", "store closed")
+    else:
+        assert placed.delivery_method == "Pickup"
+        assert placed.pickup_location_id not in (None, "ST-chicago-il")
