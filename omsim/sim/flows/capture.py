@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -79,17 +79,16 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
         return draft
     inventory = model.inventory
     if draft.delivery_method == "Pickup":
-        stores = _pickup_stores(model, draft)
-        if not stores:
-            draft = draft.as_shipped("store closed")  # the storefront offers no store
-        for store in stores:
+        tried = False
+        for store in _pickup_stores(model, draft):
+            tried = True
             try:
                 inventory.create_reservation(store, draft.units)
             except InventoryError:
                 continue
             return draft if store == draft.pickup_location_id else draft.at_store(store)
-        if draft.delivery_method == "Pickup":
-            draft = draft.as_shipped("store short of stock")
+        # no open store (the storefront offers none), or every open one short of a line
+        draft = draft.as_shipped("store short of stock" if tried else "store closed")
     try:
         inventory.create_reservation(model.world.reservation_group, draft.units)
     except InventoryError as error:
@@ -99,21 +98,21 @@ def reserve_stock(model: Model, draft: OrderDraft) -> OrderDraft | None:
     return draft
 
 
-def _pickup_stores(model: Model, draft: OrderDraft) -> list[str]:
-    """The open stores a Pickup checkout tries, in order.
-
-    ``demand.pickup_store: nearest``: the nearest store within the radius, if it is open.
-    ``nearest_with_stock``: every open store within the radius, nearest first, as a storefront
-    that shows store availability offers them.
-    """
+def _pickup_stores(model: Model, draft: OrderDraft) -> Iterator[str]:
+    """The open stores a Pickup checkout tries, in order: its nearest store, then
+    (``demand.pickup_store: nearest_with_stock``) every other open store within the radius,
+    nearest first, as a storefront that shows store availability offers them. The others are
+    looked up only when the nearest cannot serve: most pickups stop at the first."""
     now = model.env.now
     nearest = draft.pickup_location_id or ""
+    if not model.is_closed(nearest, now):
+        yield nearest
     demand = model.scenario.demand
     if demand.pickup_store == "nearest":
-        return [] if model.is_closed(nearest, now) else [nearest]
-    within = model.world.stores_within(draft.zone_id, demand.pickup_radius_km)
-    ordered = [nearest] + [s for s in within if s != nearest]
-    return [s for s in ordered if not model.is_closed(s, now)]
+        return
+    for store in model.world.stores_within(draft.zone_id, demand.pickup_radius_km):
+        if store != nearest and not model.is_closed(store, now):
+            yield store
 
 
 def _create_summary(model: Model, draft: OrderDraft) -> OrderSummary:
