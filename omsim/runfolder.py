@@ -17,6 +17,7 @@ import os
 import platform
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -154,13 +155,16 @@ def run_to_folder(
     progress: bool = False,
     rows_per_group: int = 100_000,
     force: bool = True,
+    kpis_of: Callable[[Path], dict[str, Any]] = folder_kpis,
 ) -> tuple[RunResult, Path]:
     """Run ``scenario`` streaming into ``folder``; the KPIs are computed once, from its tables.
 
     Returns the result (holding only the orders open at the end) and the folder's path.
     ``ocel`` as in `write_run_folder`; the format is checked before the run starts. An existing
     ``folder`` is replaced at the end only with ``force``; without it, `FileExistsError` is
-    raised before the run starts.
+    raised before the run starts. ``kpis_of`` computes ``kpis.json`` from the written working
+    folder (default `folder_kpis`); a caller that reads more from the log passes its own, so
+    the log is read once.
     """
     fmt = _ocel_format(ocel)
     if fmt is not None and fmt not in OCEL_FILES:
@@ -174,7 +178,7 @@ def run_to_folder(
     work = _partial(folder)
     try:
         result = run(scenario, seed, progress=progress, folder=work, rows_per_group=rows_per_group)
-        _finish(result, work, folder_kpis(work), ocel)
+        _finish(result, work, kpis_of(work), ocel)
         placed = _into_place(work, folder, force)
     except BaseException:  # the folder is complete or absent: no working folder is left
         shutil.rmtree(work, ignore_errors=True)

@@ -10,7 +10,6 @@ run is returned, not raised, so that the other replications still finish.
 from __future__ import annotations
 
 import functools
-import json
 import tempfile
 import time
 import traceback
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import omsim
+from omsim.analysis.kpis import kpis
 from omsim.eventlog_activities import ActivityLog
 from omsim.experiments.warmup import kpi_series, warmup_kpis
 from omsim.runfolder import git_commit, run_to_folder
@@ -116,16 +116,20 @@ def run_replication(task: Replication) -> Outcome:
 
 
 def _run_into(task: Replication, folder: Path, outcome: Outcome) -> None:
-    _, written = run_to_folder(task.scenario, folder, task.seed, force=True)
-    if not task.warmup_days and not task.series:  # the run folder's own kpis.json says it all
-        outcome.kpis = json.loads((written / "kpis.json").read_text())
-        return
-    with ActivityLog(written) as log:
-        outcome.kpis = warmup_kpis(log, task.warmup_days)
-        outcome.series = {
-            measure: [float(v) for v in kpi_series(log, measure, task.period_hours)]
-            for measure in task.series
-        }
+    """Run into ``folder``; the KPIs of ``kpis.json``, the warm-up KPIs and the series all
+    read one split of the written event log (`ActivityLog`)."""
+
+    def figures(written: Path) -> dict[str, Any]:
+        with ActivityLog(written) as log:
+            whole = kpis(log)
+            outcome.kpis = warmup_kpis(log, task.warmup_days) if task.warmup_days else whole
+            outcome.series = {
+                measure: [float(v) for v in kpi_series(log, measure, task.period_hours)]
+                for measure in task.series
+            }
+        return whole
+
+    run_to_folder(task.scenario, folder, task.seed, force=True, kpis_of=figures)
 
 
 def flatten(kpis: dict[str, Any], prefix: str = "") -> dict[str, Any]:
