@@ -130,7 +130,11 @@ def _parcels(tables: EventTables) -> pd.DataFrame:
 
 def origin_kpis(tables: EventTables) -> dict[str, Any]:
     """Origins per shipped multi-unit order, and units per parcel by origin type."""
-    parcels = _parcels(tables)
+    return _origin_kpis(_parcels(tables))
+
+
+def _origin_kpis(parcels: pd.DataFrame) -> dict[str, Any]:
+    """`origin_kpis` of the parcels of `_parcels`."""
     per_order = parcels.groupby("order").agg(
         units=("units", "sum"), origins=("location", "nunique")
     )
@@ -161,6 +165,8 @@ def fulfillment_kpis(tables: EventTables) -> dict[str, Any]:
     outcome = _attribute(attempts, "outcome").fillna("")
     orders = len(per_order)
     causes = split_causes(tables)
+    parcels = _parcels(tables)
+    units = parcels["units"].dropna()
     planned = int((causes["first_decision"] >= 2).sum())
     rerouted = int(((causes["first_decision"] == 1) & (causes["fulfillment_orders"] >= 2)).sum())
     return {
@@ -170,7 +176,8 @@ def fulfillment_kpis(tables: EventTables) -> dict[str, Any]:
         "split_order_rate": _rate(int((per_order >= 2).sum()), orders),
         "planned_split_order_rate": _rate(planned, orders),
         "reroute_split_order_rate": _rate(rerouted, orders),
-        **origin_kpis(tables),
+        **_origin_kpis(parcels),
+        "units_per_package": _rate(float(units.sum()), len(units)),
         "routing_attempts": len(attempts),
         "routing_attempts_no_route": int(outcome.str.startswith("no route").sum()),
         "fulfillment_order_lines_rejected_events": len(
@@ -257,6 +264,42 @@ def money_kpis(tables: EventTables) -> dict[str, Any]:
     }
 
 
+def derived_kpis(figures: dict[str, Any]) -> dict[str, Any]:
+    """KPIs derived from other KPIs of the same log: cost per routed order, on-time parcels,
+    exceptions per 1,000 managed Order Summaries and units canceled.
+
+    ``figures`` holds the KPIs of the other groups (`kpis` passes them), so these too are
+    functions of the event log alone. Costs are cents per routed Order Summary (a mean, so
+    fractional cents): the carrier and handling cost of every parcel shipped, reshipments
+    included, over ``order_summaries_routed`` (pickups included, at no shipping cost).
+
+    >>> derived = derived_kpis({"shipping_cost_cents": 900, "handling_cost_cents": 300,
+    ...     "order_summaries_routed": 4, "parcels_delivered": 5, "late_parcel_rate": 0.2,
+    ...     "process_exceptions_raised": 3, "managed_order_summaries_incl_exchanges": 1500,
+    ...     "canceled_units_by_reason": {"No Inventory": 2, "Customer Request": 5}})
+    >>> derived["shipping_and_handling_cost_per_routed_order_cents"], derived["on_time_parcel_rate"]
+    (300.0, 0.8)
+    >>> derived["process_exceptions_per_1000_managed_order_summaries"], derived["units_canceled"]
+    (2.0, 7)
+    """
+    routed = figures["order_summaries_routed"]
+    shipping, handling = figures["shipping_cost_cents"], figures["handling_cost_cents"]
+    delivered = figures["parcels_delivered"]
+    canceled = figures["canceled_units_by_reason"]
+    return {
+        "shipping_cost_per_routed_order_cents": _rate(shipping, routed),
+        "handling_cost_per_routed_order_cents": _rate(handling, routed),
+        "shipping_and_handling_cost_per_routed_order_cents": _rate(shipping + handling, routed),
+        "on_time_parcel_rate": 1.0 - figures["late_parcel_rate"] if delivered else 0.0,
+        "process_exceptions_per_1000_managed_order_summaries": 1000.0
+        * _rate(
+            figures["process_exceptions_raised"], figures["managed_order_summaries_incl_exchanges"]
+        ),
+        "units_canceled": int(sum(canceled.values())),
+        "units_canceled_no_inventory": int(canceled.get("No Inventory", 0)),
+    }
+
+
 def kpis(tables: EventTables) -> dict[str, Any]:
     """Every KPI group, flattened into one mapping (what ``kpis.json`` holds)."""
     out: dict[str, Any] = {}
@@ -272,6 +315,7 @@ def kpis(tables: EventTables) -> dict[str, Any]:
     )
     for group in groups:
         out.update(group(tables))
+    out.update(derived_kpis(out))
     return out
 
 

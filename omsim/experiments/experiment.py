@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -119,6 +119,33 @@ class ExperimentResult:
         if variant not in names:
             raise ValueError(f"{self.label}: got {variant!r}; give one of {', '.join(names)}")
         return frame[frame[self.label] == variant]
+
+    @overload
+    def run_folders(self, replication: None = None) -> dict[str, list[Path]]: ...
+    @overload
+    def run_folders(self, replication: int) -> dict[str, Path]: ...
+
+    def run_folders(self, replication: int | None = None) -> dict[str, Any]:
+        """The run folders kept with ``keep_runs``, by variant (or cell; ``"base"`` in
+        `replicate`), in the experiment's order.
+
+        With no ``replication``: each variant's finished replications' folders, in replication
+        order. With ``replication`` (0-based): that replication's folder per variant; a variant
+        whose replication failed is missing. Raises ValueError when no folder was kept.
+        """
+        label = self.label or "variant"
+        folders: dict[str, Any] = {}
+        for entry in self.provenance:
+            if not (entry.get("ok") and entry.get("run_folder")):
+                continue
+            name = str(entry.get(label, BASE))
+            if replication is None:
+                folders.setdefault(name, []).append(Path(entry["run_folder"]))
+            elif entry["replication"] == replication:
+                folders[name] = Path(entry["run_folder"])
+        if not folders and not any(e.get("run_folder") for e in self.provenance):
+            raise ValueError("no run folder was kept: run the experiment with keep_runs=folder")
+        return folders
 
     def replications_needed(
         self, kpi: str, relative_half_width: float, confidence: float = stats.CONFIDENCE
@@ -403,12 +430,16 @@ def sweep(
         label="cell",
         **options,
     )
-    keys = list(grid)
+    values = {name: overrides for name, overrides in cells}
     for frame_name in ("replications", "summary", "series"):
         frame = getattr(result, frame_name)
-        values = {name: overrides for name, overrides in cells}
-        for position, key in enumerate(keys, start=1):
-            frame.insert(position, key, [values[c][key] for c in frame["cell"]])
+        # the grid's columns after ``cell``, built at once: inserting them one by one into the
+        # wide replications frame fragments it (pandas' PerformanceWarning)
+        keyed = pd.DataFrame(
+            {key: [values[c][key] for c in frame["cell"]] for key in grid}, index=frame.index
+        )
+        joined = pd.concat([frame[["cell"]], keyed, frame.drop(columns="cell")], axis=1)
+        setattr(result, frame_name, joined)
     return result
 
 
