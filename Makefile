@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,mining,dask]'
 	touch $@
 
+# Notebooks are linted, not formatted: a parameters cell keeps one `name: type = value  # help`
+# per line, however long, so that papermill --help-notebook documents it.
 lint: $(STAMP)
-	$(BIN)/ruff check omsim tests benchmarks
+	$(BIN)/ruff check omsim tests benchmarks notebooks
 	$(BIN)/ruff format --check omsim tests benchmarks
 	$(BIN)/mypy omsim
 
@@ -29,13 +31,16 @@ format: $(STAMP)
 	$(BIN)/ruff format omsim tests benchmarks
 	$(BIN)/ruff check --fix omsim tests benchmarks
 
+# Two pytest workers (xdist), a test file per worker at a time: the suite's slow files run side
+# by side on a 2-core machine. The browser test needs Debian's chromium and chromium-driver
+# (.ci/run installs them); without them it is skipped, saying so.
 test: lint
-	$(BIN)/python -m pytest omsim tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile omsim tests
 
-# The main job: simulate the default scenario and print its KPI summary and run folder
-# (--force: each report replaces the run folder of the one before).
+# The main job: every notebook executed for the default scenario into
+# reports/regional_retailer-<time>/, rendered as HTML that opens offline; prints index.html.
 report: $(STAMP)
-	$(BIN)/omsim run scenarios/regional_retailer.yaml --force
+	$(BIN)/omsim report --scenario regional_retailer
 
 # omsim against the published figures (docs/figures.md): 10 replications each of the default and
 # the peak-season scenario, the table printed and written to docs/calibration.md. It takes a while.

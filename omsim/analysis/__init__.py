@@ -1,7 +1,11 @@
 """Analysis: KPIs computed from a run's event log alone (`kpis`, `service_kpis`; every key is
 described in docs/kpis.md), the M/M/c queue formulas the simulation is validated against
-(`queueing`) and a plotly map of a fulfillment network (`network_map.fig_network`).
+(`queueing`), and figures: a plotly map of a fulfillment network (`network_map.fig_network`)
+and the notebooks' figure builders, each a ``fig_<subject>`` function returning a plotly
+figure (`routing_figures`: strategies compared; `exception_figures`: process exceptions and
+the service desk; `mining`: the OCEL export in pm4py).
 
-Never imports simpy or the model. There are no replication statistics (means and confidence
-intervals over seeds) yet: each function here reads one run.
+Never imports simpy or the model. KPIs read one run; the figure builders also draw experiment
+results (`omsim.experiments.ExperimentResult`), whose replication statistics live in
+`omsim.experiments.stats`.
 """
