@@ -12,13 +12,11 @@ from __future__ import annotations
 from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.guardrails import require_managed
+from omsim.domain.payments import EXCHANGE_CREDIT
 from omsim.domain.picklists import SourceProcess
 from omsim.domain.refunds import record_refund
 from omsim.domain.return_orders import ReturnOrder
 from omsim.domain.summary import OrderSummary
-
-EXCHANGE_CREDIT = "Exchange Credit"
-"""Payment method (and refund type on the original) carrying an exchange's returned value."""
 
 CREDIT_WITHDRAWN = "Exchange Credit Withdrawn"
 """Refund type of exchange credit taken back from an exchange summary's captured payment."""
@@ -39,6 +37,18 @@ def exchange_credit_cents(exchange_summary: OrderSummary) -> tuple[int, int]:
     return committed, consumed
 
 
+def withdrawable_exchange_credit_cents(exchange_summary: OrderSummary) -> int:
+    """Exchange credit `withdraw_exchange_credit` can take back: what the summary holds of it
+    (net of withdrawals) and still has, uncaptured or captured and not refunded."""
+    committed, _ = exchange_credit_cents(exchange_summary)
+    credit_ops = [o for o in exchange_summary.payment_summaries if o.method == EXCHANGE_CREDIT]
+    held = sum(
+        a.balance_cents for o in credit_ops for a in o.authorizations if a.status == "Processed"
+    )
+    held += sum(p.refundable_cents for o in credit_ops for p in o.payments)
+    return min(committed, held)
+
+
 def withdraw_exchange_credit(
     exchange_summary: OrderSummary, amount_cents: int, *, at: float
 ) -> list[DomainEvent]:
@@ -53,19 +63,15 @@ def withdraw_exchange_credit(
     ``reopened_cents`` (what the invoices owe again).
     """
     require_managed(exchange_summary, "withdraw exchange credit")
-    committed, _ = exchange_credit_cents(exchange_summary)
-    credit_ops = [o for o in exchange_summary.payment_summaries if o.method == EXCHANGE_CREDIT]
-    held = sum(
-        a.balance_cents for o in credit_ops for a in o.authorizations if a.status == "Processed"
-    )
-    held += sum(p.refundable_cents for o in credit_ops for p in o.payments)
+    held = withdrawable_exchange_credit_cents(exchange_summary)
     if exchange_summary.source_process is not SourceProcess.EXCHANGE or not (
-        0 < amount_cents <= min(committed, held)
+        0 < amount_cents <= held
     ):
         raise ActionRejected(
             f"OrderSummary {exchange_summary.id}: cannot withdraw {amount_cents} of exchange "
-            f"credit, it holds {committed}"
+            f"credit, it can give back {held}"
         )
+    credit_ops = [o for o in exchange_summary.payment_summaries if o.method == EXCHANGE_CREDIT]
     cs = ChangeSet()
     cs.involve(exchange_summary, "order summary")
     left = amount_cents

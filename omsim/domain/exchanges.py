@@ -19,7 +19,10 @@ and the exchange summary's credit shrinks by the same amount (`omsim.domain.exch
 uncaptured credit is reduced, a captured one is taken back from the invoice it paid, which is
 open again for the customer's card. So the customer pays for every unit kept, and across the
 pair, the credit the original gave equals what the exchange consumed
-(`omsim.domain.invariants.exchange_invariant_violations`).
+(`omsim.domain.invariants.exchange_invariant_violations`). Until the original gives it, the
+credit is not the customer's money: the exchange summary never refunds it (a canceled
+replacement leaves it captured, `omsim.domain.refunds.unfunded_exchange_credit_cents`), so it
+can still be withdrawn; once given, what the exchange no longer needs is refunded.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def exchange(
         destination_location_id=destination_location_id,
     )
     events += ro_events
+    new_summary.exchange_return_order = ro
     cs = ChangeSet()
     cs.involve(summary, "order summary")
     cs.involve(new_summary, "exchange order summary")

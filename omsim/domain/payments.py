@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+EXCHANGE_CREDIT = "Exchange Credit"
+"""Payment method (and refund type on the original) carrying an exchange's returned value."""
+
 
 @dataclass(slots=True, eq=False)
 class PaymentAuthorization:

@@ -21,24 +21,49 @@ from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.exception_desk import raise_process_exception
 from omsim.domain.guardrails import require_managed
-from omsim.domain.payments import OrderPaymentSummary, Payment, Refund
+from omsim.domain.payments import EXCHANGE_CREDIT, OrderPaymentSummary, Payment, Refund
 from omsim.domain.return_orders import ReturnOrder
 from omsim.domain.summary import OrderSummary
 from omsim.domain.write_offs import written_off_cents
+
+
+def unfunded_exchange_credit_cents(summary: OrderSummary) -> int:
+    """Captured ``Exchange Credit`` of an exchange summary that its original has not given yet.
+
+    The source's return order (``summary.exchange_return_order``) still holds that value for
+    units not yet back: if they never come, it is withdrawn from here
+    (`omsim.domain.exchange_credit.withdraw_exchange_credit`); if they do, the original gives
+    it. Until then it is not the customer's money, so no refund may draw on it (the uncaptured
+    credit authorization is counted against the hold first, as a withdrawal reduces it first).
+    0 for any other summary.
+    """
+    ro = summary.exchange_return_order
+    if ro is None or ro.exchange_credit_cents <= 0:
+        return 0
+    uncaptured = sum(
+        a.balance_cents
+        for ops in summary.payment_summaries
+        if ops.method == EXCHANGE_CREDIT
+        for a in ops.authorizations
+        if a.status == "Processed"
+    )
+    return max(0, ro.exchange_credit_cents - uncaptured)
 
 
 def total_excess_funds_cents(summary: OrderSummary) -> int:
     """``totalExcessFundsAmount``: captured minus refunded, beyond what the buyer owes.
 
     What the buyer owes is ``GrandTotalAmount`` (after every change order); money already owed
-    back through an unrefunded credit memo, and funds reserved for an exchange, are not excess;
-    what was written off is no longer owed.
+    back through an unrefunded credit memo, funds reserved for an exchange, and, on an exchange
+    summary, captured exchange credit its original has not given yet
+    (`unfunded_exchange_credit_cents`), are not excess; what was written off is no longer owed.
     """
     paid = sum(p.captured_amount_cents - p.refunded_amount_cents for p in summary.payment_summaries)
     owed_back = sum(m.balance_cents for m in summary.credit_memos)
     reserved = sum(p.reserved_balance_cents for p in summary.payment_summaries)
     owed = summary.grand_total_amount_cents - written_off_cents(summary)
-    return max(0, paid - owed - owed_back - reserved)
+    unfunded = unfunded_exchange_credit_cents(summary)
+    return max(0, paid - owed - owed_back - reserved - unfunded)
 
 
 def apply_credit_memo(
@@ -120,7 +145,8 @@ def ensure_refunds(
     ``exchange_credit_cents`` of the credit memo go to an exchange Order Summary instead of the
     card: they are drawn from the payment summary's reserved balance as ``Exchange Credit``
     refunds; ``exchange_return_order`` (the exchange's return order) then holds that much less
-    credit for it. All or nothing: when the captured funds cannot cover the refund, nothing moves
+    credit for it. On an exchange summary, captured exchange credit its original has not given
+    yet (`unfunded_exchange_credit_cents`) is never refunded. All or nothing: when the captured funds cannot cover the refund, nothing moves
     and a Payment process exception ("Payment refund failed") is raised. With
     ``refund_to_card`` False (the payment gateway does not answer) only what moves no card money
     is done, netting against ``invoice_ids`` and exchange credit; the rest of the credit memo
@@ -165,8 +191,14 @@ def ensure_refunds(
         )
     card = list(summary.payment_summaries)
     refundable = {p.id: p.refundable_cents for ops in card for p in ops.payments}
+    keep = unfunded_exchange_credit_cents(summary)  # not the customer's yet: never refunded
+    for ops in card:
+        for p in ops.payments if ops.method == EXCHANGE_CREDIT else ():
+            held = min(keep, refundable[p.id])
+            refundable[p.id] -= held
+            keep -= held
     excess_room = {
-        p.id: min(p.balance_cents, p.refundable_cents) for ops in card for p in ops.payments
+        p.id: min(p.balance_cents, refundable[p.id]) for ops in card for p in ops.payments
     }
     plan_excess = _plan(card, excess_room, excess_funds_cents)
     for _, payment, amount in plan_excess:

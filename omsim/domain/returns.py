@@ -23,7 +23,10 @@ from omsim.domain.bookkeeping import (
 )
 from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
-from omsim.domain.exchange_credit import release_exchange_credit
+from omsim.domain.exchange_credit import (
+    release_exchange_credit,
+    withdrawable_exchange_credit_cents,
+)
 from omsim.domain.funds import create_credit_memo, create_fee_invoice
 from omsim.domain.guardrails import (
     merge_quantities,
@@ -41,7 +44,7 @@ from omsim.domain.picklists import (
     FulfillmentPhase,
     ItemType,
 )
-from omsim.domain.refunds import ensure_refunds
+from omsim.domain.refunds import ensure_refunds, total_excess_funds_cents
 from omsim.domain.return_orders import ReturnOrder, ReturnOrderLineItem
 from omsim.domain.summary import OrderItemSummary, OrderSummary
 
@@ -216,9 +219,13 @@ def return_items(
     and ``exchange_summary`` (the exchange's Order Summary) is required: credit held for units
     that will no longer come back (canceled, or beyond the value still expected) is released on
     this summary and withdrawn from the exchange (``Exchange Credit Released``,
-    ``Exchange Credit Withdrawn``), so no reservation outlives the return order. With
+    ``Exchange Credit Withdrawn``), so no reservation outlives the return order. Credit given
+    to an exchange that no longer needs it (its units canceled after it captured the credit)
+    becomes the exchange summary's excess funds and is refunded there at once. With
     ``refund`` False (the payment gateway does not answer) the fee is still netted and the
-    exchange credit still given, but what would go to the card stays on the credit memo.
+    exchange credit still given, but what would go to the card stays on the credit memo (or
+    as the exchange summary's excess funds). Refused before any change when the exchange
+    summary cannot give back the credit the return order holds.
     """
     require_managed(summary, "return items")
     ro = summary.return_order(ro_id)
@@ -230,6 +237,15 @@ def return_items(
             f"ReturnOrder {ro.id}: pays exchange OrderSummary {ro.exchange_order_summary_id}; "
             f"pass it as exchange_summary, got "
             f"{exchange_summary.id if exchange_summary else None}"
+        )
+    if exchange_summary is not None and ro.exchange_credit_cents > (
+        can_give_back := withdrawable_exchange_credit_cents(exchange_summary)
+    ):
+        # what the return order holds may all be released and withdrawn below: refuse now,
+        # before any change, rather than half-way (the pair is inconsistent: see invariants)
+        raise ActionRejected(
+            f"ReturnOrder {ro.id}: holds {ro.exchange_credit_cents} of exchange credit, but "
+            f"exchange OrderSummary {exchange_summary.id} can give back only {can_give_back}"
         )
     lines = {ln.id: ln for ln in ro.lines}
     returned: dict[str, int] = {}
@@ -279,6 +295,11 @@ def return_items(
             expected[key] = expected.get(key, 0) + ln.quantity_expected
         still = preview_return(summary, expected) if expected else 0
         events += release_exchange_credit(summary, ro, exchange_summary, still, at=at)
+        # credit the exchange captured but no longer needs (its units canceled) is the
+        # customer's once given: refund it now (it could not be refunded before)
+        excess = total_excess_funds_cents(exchange_summary)
+        if excess > 0 and refund:
+            events += ensure_refunds(exchange_summary, at=at, excess_funds_cents=excess)
     return events
 
 

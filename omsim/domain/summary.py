@@ -204,6 +204,11 @@ class OrderSummary:
         Attempts made to route the order to locations (``RoutingAttempts``), written by flows.
     ordered_at : float
         Hours since the scenario start.
+    exchange_return_order : ReturnOrder or None
+        For an exchange summary, the source's return order whose returned value pays it
+        (omsim's link, not a Salesforce field, not exported): the exchange credit it still
+        holds is not yet this summary's money, so it is never refunded from here
+        (`omsim.domain.refunds.unfunded_exchange_credit_cents`).
 
     The totals (``total_adjusted_product_amount_cents`` ... ``grand_total_amount_cents``) are
     stored, as in Salesforce, and recomputed after every change; `check_invariants` recomputes
@@ -243,6 +248,7 @@ class OrderSummary:
     invoices: list[Invoice] = field(default_factory=list, repr=False)
     credit_memos: list[CreditMemo] = field(default_factory=list, repr=False)
     process_exceptions: list[ProcessException] = field(default_factory=list, repr=False)
+    exchange_return_order: ReturnOrder | None = field(default=None, repr=False)
 
     @property
     def original_order_id(self) -> str:

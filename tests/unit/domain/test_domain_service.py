@@ -11,6 +11,7 @@ from omsim.domain import (
     SourceProcess,
     adjust,
     authorize_payment,
+    capture_authorized_funds,
     check_exchange_invariants,
     check_invariants,
     create_fulfillment_orders,
@@ -26,6 +27,7 @@ from omsim.domain import (
     preview_return,
     return_items,
     submit_cancel,
+    total_excess_funds_cents,
 )
 from omsim.domain.picklists import FulfillmentPhase, LifeCycleType
 
@@ -402,6 +404,86 @@ def test_the_exchange_pair_invariant_catches_a_stuck_reservation(make_summary) -
     assert consumed.endswith(f"consumed 2500 of exchange credit, {summary.id} gave 0 for it")
     with pytest.raises(InvariantViolation, match="consumed 2500 of exchange credit"):
         check_exchange_invariants(summary, new)
+
+
+def credit_captured_then_replacement_canceled(make_summary):
+    """The state machine's case: the exchange captures its credit up front, then its
+    replacement is canceled before the old unit is back."""
+    summary, new, ro = even_exchange(make_summary)
+    capture_authorized_funds(new, amount_cents=2500, at=11.0)
+    submit_cancel(new, {new.items[0].id: 1}, at=12.0)
+    (credit_ops,) = new.payment_summaries
+    # the credit is still the original's (its return order holds it): nothing to refund yet
+    assert not credit_ops.refunds and total_excess_funds_cents(new) == 0
+    return summary, new, ro, credit_ops
+
+
+def test_credit_of_a_canceled_replacement_is_withdrawn_when_the_old_unit_is_kept(
+    make_summary, snapshot
+) -> None:
+    """Before the fix the cancel refunded the unfunded credit to the card, and keeping the old
+    unit then failed half-way: "cannot withdraw 2500 of exchange credit" after changes."""
+    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary)
+    events = return_items(
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
+        at=20.0,
+        exchange_summary=new,
+    )
+    assert [e.activity for e in events] == [
+        "Return Order Items Returned",
+        "Exchange Credit Released",
+        "Exchange Credit Withdrawn",
+    ]
+    assert (ro.status, ro.exchange_credit_cents, card(summary).reserved_balance_cents) == (
+        "Closed",
+        0,
+        0,
+    )
+    assert [(r.type, r.amount_cents) for r in credit_ops.refunds] == [
+        ("Exchange Credit Withdrawn", 2500)
+    ]
+    # two units kept, two paid for, no money back to anyone
+    assert card(summary).captured_amount_cents == 5000 and not card(summary).refunds
+    assert exchange_credit_cents(new) == (0, 0)
+    for s in (summary, new):
+        check_invariants(s)
+    check_exchange_invariants(summary, new)
+
+
+def test_credit_of_a_canceled_replacement_is_refunded_once_the_old_unit_is_back(
+    make_summary,
+) -> None:
+    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary)
+    return_items(
+        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0, exchange_summary=new
+    )
+    assert [(r.type, r.amount_cents) for r in card(summary).refunds] == [("Exchange Credit", 2500)]
+    assert [(r.type, r.amount_cents) for r in credit_ops.refunds] == [("Referenced", 2500)]
+    assert total_excess_funds_cents(new) == 0
+    for s in (summary, new):
+        check_invariants(s)
+    check_exchange_invariants(summary, new)
+
+
+def test_an_exchange_return_refuses_before_any_change_when_the_credit_is_gone(
+    make_summary, snapshot
+) -> None:
+    """All or nothing: a pair whose exchange cannot give back what the return order holds
+    (here forced by hand) is refused before the first change, not half-way."""
+    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary)
+    credit_ops.payments[0].refunded_cents = 2500  # what the pre-fix cancel left
+    before = (snapshot(summary), snapshot(new))
+    with pytest.raises(ActionRejected, match="can give back only 0"):
+        return_items(
+            summary,
+            ro.id,
+            [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
+            at=20.0,
+            exchange_summary=new,
+        )
+    assert (snapshot(summary), snapshot(new)) == before
 
 
 def test_an_exchange_return_needs_its_exchange_summary(make_summary, snapshot) -> None:
