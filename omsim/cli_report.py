@@ -4,7 +4,8 @@
 `omsim.reports.NOTEBOOKS` into ``reports/<scenario>-<UTC timestamp>/`` and prints the path of
 its ``index.html``. Exit status 0 when every notebook ran, 1 when one or more failed (each is
 reported with its cell and error, and the others still ran), 2 for a bad input found before
-any notebook starts (the scenario, the folder), 130 when interrupted.
+any notebook starts (the scenario, the folder), 130 when interrupted (the index then lists the
+notebooks that ran, the one interrupted and those not run).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def add_report_command(commands: Any) -> None:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from omsim.reports import NOTEBOOKS_DIR, ReportError, run_report
+    from omsim.reports import NOTEBOOKS_DIR, ReportError, ReportInterrupted, run_report
     from omsim.scenario import ScenarioError
 
     try:
@@ -57,8 +58,14 @@ def report_command(args: argparse.Namespace) -> int:
     except (ScenarioError, ReportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ReportInterrupted as stop:
+        print(
+            f"interrupted: {stop.result.index.resolve()} lists the notebooks that ran",
+            file=sys.stderr,
+        )
+        return 130
     except KeyboardInterrupt:
-        print("interrupted: the report folder is incomplete", file=sys.stderr)
+        print("interrupted before the report was written", file=sys.stderr)
         return 130
     for outcome in result.failed:
         print(f"error: {outcome.notebook} failed at {outcome.where}", file=sys.stderr)

@@ -12,7 +12,10 @@ smoke run) into a report folder, ``reports/<scenario>-<UTC timestamp>/``:
 ==========================  ==========================================================
 
 A notebook that fails is reported with its cell and error; the others still run, and its page
-shows the notebook up to the failing cell. Each notebook runs in its own kernel, started from
+shows the notebook up to the failing cell (a kernel that dies is reported with the cell it was
+running). Interrupted (Ctrl-C), the report stops after the running notebook but still writes
+its index and ``report.json``: the notebooks that ran, the one interrupted and those not run;
+`run_report` then raises `ReportInterrupted`. Each notebook runs in its own kernel, started from
 the Python running omsim (so the project's environment), with its working directory in the
 report folder and ``PLOTLY_RENDERER=plotly_mimetype``: figures leave the kernel as plotly JSON,
 and the HTML conversion draws them with the local ``plotly.min.js``.
@@ -30,14 +33,15 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import omsim
-from omsim.scenario import ScenarioError, load_scenario
-from omsim.scenario.loading import resolve_scenario_path
+from omsim.scenario import ScenarioError, ScenarioWarning, load_scenario, validate_for_run
+from omsim.scenario.loading import resolve_scenario_path, scenario_source
 
 __all__ = [
     "NOTEBOOKS",
@@ -45,6 +49,7 @@ __all__ = [
     "NotebookOutcome",
     "NotebookPlan",
     "ReportError",
+    "ReportInterrupted",
     "ReportResult",
     "loaded_resources",
     "notebook_html",
@@ -54,6 +59,8 @@ __all__ = [
 ]
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+INTERRUPTED = "interrupted"
+NOT_RUN = "not run"
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 """The repository's ``notebooks/`` folder (a clone or an editable install)."""
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -110,7 +117,9 @@ NOTEBOOKS: tuple[NotebookPlan, ...] = (
         quick={
             "strategies": ["fewest_splits", "nearest_warehouse"],
             "replications": 2,
-            "horizon_days": 1.0,
+            # 2 days: a parcel from a distribution centre takes over a day, and a strategy
+            # with none delivered would show 0 days to delivery and 0% on time
+            "horizon_days": 2.0,
             "executor": "serial",
         },
     ),
@@ -155,11 +164,13 @@ NOTEBOOKS: tuple[NotebookPlan, ...] = (
 
 @dataclass
 class NotebookOutcome:
-    """How one notebook ran: ``status`` ``"ok"`` or ``"failed"``; times in seconds.
+    """How one notebook ran: ``status`` ``"ok"``, ``"failed"``, ``"interrupted"`` (Ctrl-C
+    while it ran) or ``"not run"`` (after an interruption); times in seconds.
 
     A failure names the cell, counted from 1 in the notebook as committed (papermill's
-    injected parameters cell not counted), its first line, and the error's type and message;
-    ``error`` alone when the kernel never ran a cell.
+    injected parameters cell not counted), its first line, and the error's type and message
+    (for a kernel that died or an interruption, the cell it was running); ``error`` alone when
+    the kernel never ran a cell.
     """
 
     notebook: str
@@ -199,6 +210,15 @@ class ReportResult:
     @property
     def failed(self) -> list[NotebookOutcome]:
         return [o for o in self.outcomes if not o.ok]
+
+
+class ReportInterrupted(KeyboardInterrupt):
+    """The report was interrupted (Ctrl-C); ``result`` is what was written: the index and
+    ``report.json`` of the notebooks that ran, the one interrupted and those not run."""
+
+    def __init__(self, result: ReportResult) -> None:
+        super().__init__(f"report interrupted: {result.index}")
+        self.result = result
 
 
 def read_report(folder: Path | str) -> ReportResult:
@@ -241,6 +261,8 @@ def run_report(
     ------
     ReportError
         Before anything runs: a notebook file missing, or ``out`` existing.
+    ReportInterrupted
+        Interrupted (Ctrl-C) while a notebook ran: the index is written first.
     """
     plans = NOTEBOOKS if notebooks is None else notebooks
     say = echo or (lambda _line: None)
@@ -256,38 +278,69 @@ def run_report(
         raise ReportError("notebooks: none to run")
     folder = _report_folder(out, root, name)
     started = datetime.datetime.now(datetime.UTC)
-    outcomes = []
+    outcomes: list[NotebookOutcome] = []
+    interrupted = False
     with _report_kernel() as kernel:
         shutil.copyfile(_plotly_js(), folder / "plotly.min.js")
         for plan in plans:
+            if interrupted:
+                parameters = plan.parameters_for(scenario_arg, quick=quick)
+                outcomes.append(
+                    NotebookOutcome(
+                        plan.stem,
+                        plan.title,
+                        NOT_RUN,
+                        0.0,
+                        parameters,
+                        error="not run: the report was interrupted",
+                    )
+                )
+                continue
             say(f"running {plan.file} ...")
             outcome = _execute(plan, sources, folder, scenario_arg, quick=quick, kernel=kernel)
             outcomes.append(outcome)
             where = "" if outcome.ok else f" at {outcome.where}"
             say(f"  {outcome.status} in {outcome.seconds:.0f} s{where}")
+            interrupted = outcome.status == INTERRUPTED
     index = folder / "index.html"
     meta = {
         "scenario": name,
         "quick": quick,
         "started": started.isoformat(timespec="seconds"),
         "omsim_version": omsim.__version__,
+        "interrupted": interrupted,
     }
     index.write_text(_index_html(meta, outcomes, folder), encoding="utf-8")
     (folder / "report.json").write_text(
         json.dumps({**meta, "notebooks": [asdict(o) for o in outcomes]}, indent=2, default=str),
         encoding="utf-8",
     )
-    return ReportResult(folder=folder, index=index, outcomes=outcomes)
+    result = ReportResult(folder=folder, index=index, outcomes=outcomes)
+    if interrupted:
+        raise ReportInterrupted(result)
+    return result
 
 
 def _scenario_argument(scenario: str) -> tuple[str, str]:
     """What the notebooks get (an absolute path, so their own working folder does not matter)
-    and the scenario's name; the scenario is validated here, before any kernel starts."""
+    and the scenario's name; the scenario is validated here, before any kernel starts, as
+    ``omsim run`` validates it (`validate_for_run`: strategy, flows, locations), so that a
+    scenario every notebook would fail on stops the command instead."""
+    if not str(scenario).strip():
+        raise ScenarioError("scenario: empty; give a shipped scenario's name or a scenario file")
     try:
         path = resolve_scenario_path(scenario)
         loaded = load_scenario(path)
+        with warnings.catch_warnings():
+            # fault windows outside the horizon: each notebook sets its own horizon_days
+            warnings.simplefilter("ignore", ScenarioWarning)
+            validate_for_run(loaded, scenario_source(path))
     except OSError as error:
         raise ScenarioError(f"scenario {scenario}: cannot be read ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            f"scenario {scenario}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
     return str(Path(path).resolve()), loaded.name
 
 
@@ -332,9 +385,11 @@ def _report_kernel() -> Iterator[tuple[str, Any]]:
     """A kernel spec running this very Python (``sys.executable``), found first on
     ``JUPYTER_PATH``: a user's own ``python3`` kernel spec pointing at another environment is
     never picked up. Figures leave the kernel as plotly JSON (``PLOTLY_RENDERER``). The kernel
-    talks over IPC sockets in a private temporary folder, not over TCP on localhost.
+    talks over IPC sockets in a private temporary folder, not over TCP on localhost (unless
+    that folder is too deep for a socket path: then over TCP).
 
     Yields the kernel's name and the traitlets config for papermill's client."""
+    import zmq
     from traitlets.config import Config
 
     with tempfile.TemporaryDirectory(prefix="omsim-kernel-") as tmp:
@@ -353,7 +408,12 @@ def _report_kernel() -> Iterator[tuple[str, Any]]:
         )
         before = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [tmp, before]))
-        config = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(tmp) / "ipc")}})
+        ipc = Path(tmp) / "ipc"
+        # the sockets are <ip>-<n>; zmq knows the platform's limit (107 bytes on Linux)
+        if len(os.fsencode(ipc)) + len("-65535") <= zmq.IPC_PATH_MAX_LEN:
+            config = Config({"KernelManager": {"transport": "ipc", "ip": str(ipc)}})
+        else:  # a deep TMPDIR: a socket path over the limit would stop the kernel starting
+            config = Config()
         try:
             yield KERNEL_NAME, config
         finally:
@@ -396,9 +456,14 @@ def _execute(
         lines = str(error.source).strip().splitlines()
         outcome.failed_source = lines[0][:80] if lines else None
         outcome.error = f"{error.ename}: {error.evalue}"
+    except KeyboardInterrupt:  # Ctrl-C: this notebook's page and the index are still written
+        outcome.status = INTERRUPTED
+        outcome.error = "KeyboardInterrupt: the report was interrupted"
+        _mark_running_cell(outcome, executed)
     except Exception as error:  # the kernel died or never started: the report goes on
         outcome.status = "failed"
         outcome.error = f"{type(error).__name__}: {error}"
+        _mark_running_cell(outcome, executed)
     outcome.seconds = time.perf_counter() - start
     if executed.is_file():
         outcome.ipynb = executed.name
@@ -406,6 +471,34 @@ def _execute(
         page.write_text(notebook_html(executed), encoding="utf-8")
         outcome.html = page.name
     return outcome
+
+
+def _mark_running_cell(outcome: NotebookOutcome, executed: Path) -> None:
+    """The cell a notebook stopped in without an error output (its kernel died, or Ctrl-C):
+    the last code cell papermill started, counted as `_failed_cell` counts."""
+    if not executed.is_file():
+        return
+    import nbformat
+
+    added = {"injected-parameters", "papermill-error-cell-tag"}
+    number, running = 0, None
+    try:
+        cells = nbformat.read(str(executed), as_version=4).cells
+    except Exception:  # a notebook papermill had not finished writing
+        return
+    for cell in cells:
+        if added & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        number += 1
+        # papermill marks every cell "completed" when it gives up; a cell it started has a
+        # start time
+        started = cell.get("metadata", {}).get("papermill", {}).get("start_time")
+        if cell.cell_type == "code" and started:
+            running = (number, cell.source)
+    if running is not None:
+        outcome.failed_cell = running[0]
+        lines = running[1].strip().splitlines()
+        outcome.failed_source = lines[0][:80] if lines else None
 
 
 def _failed_cell(executed: Path) -> int | None:
@@ -518,8 +611,10 @@ def _index_html(meta: Mapping[str, Any], outcomes: list[NotebookOutcome], folder
         link = f'<a href="{esc(outcome.html)}">{title}</a>' if outcome.html else title
         if outcome.ok:
             status = '<span class="ok">ran</span>'
+        elif outcome.status == NOT_RUN:
+            status = '<span class="failed">not run: the report was interrupted</span>'
         else:
-            status = f'<span class="failed">failed at {esc(outcome.where)}</span>'
+            status = f'<span class="failed">{esc(outcome.status)} at {esc(outcome.where)}</span>'
         rows = "".join(
             f"<tr><th>{esc(k)}</th><td><code>{esc(json.dumps(v))}</code></td></tr>"
             for k, v in outcome.parameters.items()
@@ -536,11 +631,9 @@ def _index_html(meta: Mapping[str, Any], outcomes: list[NotebookOutcome], folder
             f"{figure or ''}</section>"
         )
     kind = "quick (small parameters)" if meta["quick"] else "full"
-    failed = sum(not o.ok for o in outcomes)
-    summary = (
-        f"{len(outcomes)} notebooks, all ran"
-        if not failed
-        else f"{len(outcomes)} notebooks, {failed} failed"
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("failed", INTERRUPTED, NOT_RUN)}
+    summary = f"{len(outcomes)} notebooks, " + (
+        ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "all ran"
     )
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -682,6 +682,14 @@ def fig_cost_vs_speed(
     variants = list(dict.fromkeys(table["variant"]))
     colors = _colors(variants)
     indexed = table.set_index(["variant", "kpi"])
+    speed_shown, cost_shown = _display(speed_kpi), _display(cost_kpi)
+
+    def _value(axis: str, shown: KpiDisplay) -> str:
+        if shown.unit == "$":
+            return f"{shown.label}: $%{{{axis}:.2f}}"
+        return f"{shown.label}: %{{{axis}:.2f}} {shown.unit}".rstrip()
+
+    hover = f"<br>{_value('x', speed_shown)}<br>{_value('y', cost_shown)}<extra></extra>"
     fig = go.Figure()
     for variant in variants:
         try:
@@ -713,13 +721,9 @@ def fig_cost_vs_speed(
                     "arrayminus": [cost["mean"] - cost["ci_low"]],
                     "color": colors[variant],
                 },
-                hovertemplate=(
-                    f"{variant}<br>%{{x:.2f}} days to delivery<br>$%{{y:.2f}} per order"
-                    "<extra></extra>"
-                ),
+                hovertemplate=variant + hover,
             )
         )
-    speed_shown, cost_shown = _display(speed_kpi), _display(cost_kpi)
     fig.update_layout(
         title=title + "<br><sup>lower left is cheaper and faster</sup>",
         xaxis_title=f"{speed_shown.label} ({speed_shown.unit})",

@@ -194,3 +194,131 @@ def test_cli_exit_status_says_a_notebook_failed(
         status = main(["report", "--scenario", "nope", "--out", str(tmp_path / "c")])
         assert status == 2 and "no such scenario" in capsys.readouterr().err
         assert not (tmp_path / "c").exists()
+
+
+def test_a_scenario_a_run_would_refuse_stops_the_report_before_any_notebook(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `omsim run` refuses (here an unknown routing strategy, which loads but cannot run),
+    a file that is not text, and an empty name: each stopped with exit 2, no report folder."""
+    from omsim.scenario.loading import SCENARIO_DIR
+
+    unknown = tmp_path / "unknown_strategy.yaml"
+    unknown.write_text(
+        f"extends: {SCENARIO_DIR / 'tutorial.yaml'}\nname: unknown\nrouting:\n  strategy: bogus\n"
+    )
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00 not text")
+    root = tmp_path / "reports"
+    with pytest.raises(ScenarioError, match=r"routing\.strategy"):
+        run_report(str(unknown), notebooks=PLANS, notebooks_dir=sources, root=root)
+    with pytest.raises(ScenarioError, match="not UTF-8 text"):
+        run_report(str(binary), notebooks=PLANS, notebooks_dir=sources, root=root)
+    with pytest.raises(ScenarioError, match="empty"):
+        run_report("", notebooks=PLANS, notebooks_dir=sources, root=root)
+    assert not root.exists()
+    for scenario in (unknown, binary):
+        status = main(["report", "--scenario", str(scenario), "--out", str(tmp_path / "out")])
+        err = capsys.readouterr().err
+        assert status == 2 and err.startswith("error: "), err
+        assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_kernel_that_dies_is_reported_with_the_cell_it_was_running(
+    sources: Path, tmp_path: Path
+) -> None:
+    write_notebook(sources / "dies.ipynb", "x = 1", "import os\nos._exit(3)", "print('never')")
+    result = run_report(
+        "tutorial",
+        out=tmp_path / "r",
+        notebooks=(NotebookPlan("dies.ipynb", "Dies", "tests"), PLANS[1]),
+        notebooks_dir=sources,
+    )
+    dies, good = result.outcomes
+    assert good.ok
+    assert dies.status == "failed" and "DeadKernelError" in str(dies.error)
+    assert dies.failed_cell == 5  # title 1, parameters 2, figure 3, x = 1 4
+    assert dies.failed_source == "import os"
+    assert dies.where.startswith("cell 5 (import os): DeadKernelError")
+    assert "failed at cell 5" in result.index.read_text()
+
+
+def test_an_interrupted_report_still_writes_its_index_of_what_ran(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C in the second notebook: the first is kept, the second marked interrupted, the
+    third not run, in index.html and report.json; the command exits 130 naming the index."""
+    import papermill
+
+    import omsim.reports
+
+    execute = papermill.execute_notebook
+
+    def interrupted_in_bad(source: str, *args, **kwargs):
+        if source.endswith("bad.ipynb"):
+            raise KeyboardInterrupt
+        return execute(source, *args, **kwargs)
+
+    plans = (PLANS[1], PLANS[0], NotebookPlan("good.ipynb", "Good again", "tests"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(papermill, "execute_notebook", interrupted_in_bad)
+        with pytest.raises(KeyboardInterrupt):
+            run_report("tutorial", out=tmp_path / "r", notebooks=plans, notebooks_dir=sources)
+        patch.setattr(omsim.reports, "NOTEBOOKS", plans)
+        status = main(["report", "--notebooks", str(sources), "--out", str(tmp_path / "cli")])
+    err = capsys.readouterr().err
+    assert status == 130
+    assert str((tmp_path / "cli" / "index.html").resolve()) in err
+    for folder in (tmp_path / "r", tmp_path / "cli"):
+        saved = json.loads((folder / "report.json").read_text())
+        assert [n["status"] for n in saved["notebooks"]] == ["ok", "interrupted", "not run"]
+        assert saved["interrupted"] is True
+        index = (folder / "index.html").read_text()
+        assert "interrupted" in index and "not run" in index
+        assert 'href="good.html"' in index
+
+
+def test_the_mining_notebook_without_pm4py_runs_and_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the `mining` extra notebook 05 still runs: it simulates, prints the install
+    message in place of each mining section, and draws no figure (pm4py hidden from the kernel
+    by a ``pm4py`` package that cannot be imported, first on its ``PYTHONPATH``)."""
+    import os
+
+    from omsim.analysis.mining import PM4PY_MISSING
+    from omsim.reports import NOTEBOOKS
+
+    blocker = tmp_path / "blocked" / "pm4py"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('pm4py hidden by the test')\n")
+    path = os.pathsep.join(filter(None, [str(blocker.parent), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", path)
+    (plan,) = [p for p in NOTEBOOKS if p.stem == "05-process-mining"]
+    result = run_report("tutorial", quick=True, out=tmp_path / "r", notebooks=(plan,))
+    (outcome,) = result.outcomes
+    assert outcome.ok, outcome.where
+    executed = nbformat.read(result.folder / plan.file, as_version=4)
+    outputs = [o for c in executed.cells for o in c.get("outputs", [])]
+    printed = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
+    assert printed.count(PM4PY_MISSING) == 2 and "events" in printed
+    assert not [o for o in outputs if o.get("name") == "stderr" or o["output_type"] == "error"]
+    assert not [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+
+
+def test_a_long_temporary_folder_still_starts_the_kernels(
+    sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernels' IPC sockets live in the temporary folder; a socket path has a limit (107
+    bytes on Linux), so under a deep ``TMPDIR`` the kernel talks over TCP instead of failing
+    to start (papermill would wait a minute per notebook, then fail each)."""
+    import tempfile
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    result = run_report("tutorial", out=tmp_path / "r", notebooks=PLANS[1:], notebooks_dir=sources)
+    assert [o.status for o in result.outcomes] == ["ok"], result.outcomes[0].where
+    assert result.outcomes[0].seconds < 30

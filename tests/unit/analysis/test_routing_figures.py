@@ -278,3 +278,16 @@ def test_fig_cost_vs_speed_has_a_point_per_strategy(result) -> None:
 def test_fig_cost_vs_speed_needs_both_kpis(result) -> None:
     with pytest.raises(ValueError, match="strategy_table"):
         rf.fig_cost_vs_speed(rf.strategy_table(result, ["units_per_package"]))
+
+
+def test_fig_cost_vs_speed_hover_names_the_kpis_drawn(result) -> None:
+    table = rf.strategy_table(result)
+    fig = rf.fig_cost_vs_speed(
+        table, speed_kpi="p90_hours_to_delivery", cost_kpi="handling_cost_per_routed_order_cents"
+    )
+    hover = fig.data[0].hovertemplate
+    assert "P90 days to delivery: %{x:.2f} days" in hover
+    assert "Handling cost per order: $%{y:.2f}" in hover
+    other = rf.strategy_table(result, ["split_order_rate", "units_per_package"])
+    units = rf.fig_cost_vs_speed(other, speed_kpi="split_order_rate", cost_kpi="units_per_package")
+    assert "days" not in units.data[0].hovertemplate and "$" not in units.data[0].hovertemplate
