@@ -50,6 +50,10 @@ from omsim.experiments import ExperimentResult, compare
 from omsim.network.routing import STRATEGIES
 from omsim.scenario import load_scenario
 
+pytestmark = pytest.mark.slow(
+    cpu_seconds=30
+)  # replications of four strategies, on two seed designs
+
 KPI = "mean_hours_to_delivery"
 REPLICATIONS = 20
 SEED = 1

@@ -27,6 +27,8 @@ from omsim.reports import (
     remote_resources,
 )
 
+pytestmark = pytest.mark.slow(cpu_seconds=40)  # notebooks executed by papermill, then a browser
+
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 needs_chromium = pytest.mark.skipif(

@@ -30,7 +30,7 @@ from omsim.experiments import ExperimentResult, replicate
 from omsim.scenario import load_scenario
 from omsim.scenario.schema import Scenario
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(cpu_seconds=110)  # six 42-day replications
 
 REPLICATIONS = 6
 HORIZON_DAYS = 42  # the matured cohort: orders delivered in the first 12 days
