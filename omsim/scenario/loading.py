@@ -56,7 +56,11 @@ class ScenarioError(ValueError):
 
 def resolve_scenario_path(name: str | Path) -> Path:
     """A path as given if it exists, else the shipped scenario of that name (``.yaml`` optional)."""
+    if not str(name).strip():
+        raise ScenarioError("scenario: empty; give a shipped scenario's name or a scenario file")
     path = Path(name)
+    if path.is_dir():
+        raise ScenarioError(f"{name}: a folder, not a scenario file")
     if path.exists():
         return path
     for candidate in (SCENARIO_DIR / path.name, SCENARIO_DIR / f"{path.name}.yaml"):
@@ -75,6 +79,12 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: a folder, not a scenario file") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); a scenario is YAML"
+        ) from None
     except yaml.YAMLError as error:
         raise ScenarioError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(data, dict):

@@ -250,3 +250,12 @@ def test_out_a_symbolic_link_is_refused_before_the_run(capsys) -> None:
     err = fails(capsys, "tutorial", "--horizon-days", "0.2", "--out", "link", "--force")
     assert "--out link: a symbolic link" in err
     assert (Path("real") / "metadata.json").exists()
+
+
+def test_a_scenario_that_is_not_a_yaml_text_file(capsys, workdir: Path) -> None:
+    """Binary files, folders and an empty name: an error naming the path, no traceback."""
+    Path("binary.yaml").write_bytes(b"name: x\n\xd0\x00\xff")
+    assert "binary.yaml: not UTF-8 text" in fails(capsys, "binary.yaml")
+    Path("folder").mkdir()
+    assert "folder: a folder, not a scenario file" in fails(capsys, "folder")
+    assert "scenario: empty" in fails(capsys, "")
