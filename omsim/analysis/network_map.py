@@ -1,6 +1,13 @@
-"""Map of a fulfillment network: locations by type, customer zones sized by demand."""
+"""Map of a fulfillment network: locations by type, customer zones sized by demand.
+
+Drawn as a scatter of longitude against latitude (north up, a degree of longitude shortened by
+the cosine of the mean latitude), not as plotly's geographic map: ``Scattergeo`` fetches its
+coast and border outlines from a CDN, so a page holding it would not draw offline.
+"""
 
 from __future__ import annotations
+
+import math
 
 import networkx as nx
 import plotly.graph_objects as go
@@ -18,7 +25,7 @@ _SYMBOLS = {
 def fig_network(
     graph: nx.Graph, *, title: str = "Fulfillment network", max_zone_marker_px: float = 40.0
 ) -> go.Figure:
-    """Plotly geographic map of a network.
+    """Plotly map of a network (longitude across, latitude up; no basemap, so it works offline).
 
     Parameters
     ----------
@@ -34,17 +41,19 @@ def fig_network(
     Returns
     -------
     plotly.graph_objects.Figure
-        One ``Scattergeo`` trace for customer zones (named "Customer zones") and one per location
-        type present (named by the Salesforce ``LocationType`` value).
+        One ``Scatter`` trace for customer zones (named "Customer zones", x longitude, y
+        latitude) and one per location type present (named by the Salesforce ``LocationType``
+        value).
     """
     zones = network_zones(graph)
     top = max((z.demand_weight for z in zones), default=0.0) or 1.0
     fig = go.Figure()
     fig.add_trace(
-        go.Scattergeo(
+        go.Scatter(
             name="Customer zones",
-            lat=[z.latitude for z in zones],
-            lon=[z.longitude for z in zones],
+            mode="markers",
+            x=[z.longitude for z in zones],
+            y=[z.latitude for z in zones],
             text=[f"{z.name}<br>demand weight {z.demand_weight:.3f}" for z in zones],
             hoverinfo="text",
             marker={
@@ -60,10 +69,11 @@ def fig_network(
         if not members:
             continue
         fig.add_trace(
-            go.Scattergeo(
+            go.Scatter(
                 name=location_type.value,
-                lat=[loc.latitude for loc in members],
-                lon=[loc.longitude for loc in members],
+                mode="markers",
+                x=[loc.longitude for loc in members],
+                y=[loc.latitude for loc in members],
                 text=[
                     f"{loc.name}<br>{loc.id}<br>handling {loc.handling_cost_cents / 100:.2f}"
                     for loc in members
@@ -72,10 +82,20 @@ def fig_network(
                 marker={"size": 9, "symbol": _SYMBOLS[location_type], "line": {"width": 1}},
             )
         )
+    latitudes = [z.latitude for z in zones] + [loc.latitude for loc in locations]
+    mid = math.radians(sum(latitudes) / len(latitudes)) if latitudes else 0.0
     fig.update_layout(
         title=title,
-        geo={"scope": "world", "fitbounds": "locations", "showland": True},
+        xaxis={"title": "longitude (degrees)", "showgrid": False},
+        # a degree of latitude is 1 / cos(latitude) times as long as one of longitude
+        yaxis={
+            "title": "latitude (degrees)",
+            "showgrid": False,
+            "scaleanchor": "x",
+            "scaleratio": 1.0 / math.cos(mid),
+        },
         legend={"itemsizing": "constant"},
-        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        margin={"l": 60, "r": 10, "t": 40, "b": 50},
+        plot_bgcolor="rgba(240, 244, 248, 1)",
     )
     return fig
