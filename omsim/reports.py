@@ -452,18 +452,16 @@ def _execute(
         )
     except PapermillExecutionError as error:
         outcome.status = "failed"
-        outcome.failed_cell = _failed_cell(executed) if executed.is_file() else None
-        lines = str(error.source).strip().splitlines()
-        outcome.failed_source = lines[0][:80] if lines else None
         outcome.error = f"{error.ename}: {error.evalue}"
+        _mark_stopped_cell(outcome, executed)
     except KeyboardInterrupt:  # Ctrl-C: this notebook's page and the index are still written
         outcome.status = INTERRUPTED
         outcome.error = "KeyboardInterrupt: the report was interrupted"
-        _mark_running_cell(outcome, executed)
+        _mark_stopped_cell(outcome, executed)
     except Exception as error:  # the kernel died or never started: the report goes on
         outcome.status = "failed"
         outcome.error = f"{type(error).__name__}: {error}"
-        _mark_running_cell(outcome, executed)
+        _mark_stopped_cell(outcome, executed)
     outcome.seconds = time.perf_counter() - start
     if executed.is_file():
         outcome.ipynb = executed.name
@@ -473,48 +471,38 @@ def _execute(
     return outcome
 
 
-def _mark_running_cell(outcome: NotebookOutcome, executed: Path) -> None:
-    """The cell a notebook stopped in without an error output (its kernel died, or Ctrl-C):
-    the last code cell papermill started, counted as `_failed_cell` counts."""
+def _mark_stopped_cell(outcome: NotebookOutcome, executed: Path) -> None:
+    """Where a notebook stopped, counted from 1 as in the committed notebook (papermill's
+    injected parameters cell and the error banners it adds are not counted): the cell with an
+    error output, else (its kernel died, or Ctrl-C) the last code cell papermill started; and
+    that cell's first line."""
     if not executed.is_file():
         return
     import nbformat
 
-    added = {"injected-parameters", "papermill-error-cell-tag"}
-    number, running = 0, None
     try:
         cells = nbformat.read(str(executed), as_version=4).cells
     except Exception:  # a notebook papermill had not finished writing
         return
-    for cell in cells:
-        if added & set(cell.get("metadata", {}).get("tags", [])):
-            continue
-        number += 1
-        # papermill marks every cell "completed" when it gives up; a cell it started has a
-        # start time
-        started = cell.get("metadata", {}).get("papermill", {}).get("start_time")
-        if cell.cell_type == "code" and started:
-            running = (number, cell.source)
-    if running is not None:
-        outcome.failed_cell = running[0]
-        lines = running[1].strip().splitlines()
-        outcome.failed_source = lines[0][:80] if lines else None
-
-
-def _failed_cell(executed: Path) -> int | None:
-    """The cell that raised, counted from 1 as in the committed notebook: papermill's injected
-    parameters cell and the error banners it adds are not counted."""
-    import nbformat
-
     added = {"injected-parameters", "papermill-error-cell-tag"}
-    number = 0
-    for cell in nbformat.read(str(executed), as_version=4).cells:
-        if added & set(cell.get("metadata", {}).get("tags", [])):
-            continue
-        number += 1
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return number
-    return None
+    committed = [c for c in cells if not added & set(c.get("metadata", {}).get("tags", []))]
+    raised = [
+        n
+        for n, c in enumerate(committed, 1)
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]
+    # papermill marks every cell "completed" when it gives up; a cell it started has a start time
+    started = [
+        n
+        for n, c in enumerate(committed, 1)
+        if c.cell_type == "code" and c.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    number = raised[0] if raised else (started[-1] if started else None)
+    if number is None:
+        return
+    outcome.failed_cell = number
+    lines = committed[number - 1].source.strip().splitlines()
+    outcome.failed_source = lines[0][:80] if lines else None
 
 
 def _figure_div(figure: Mapping[str, Any], div_id: str) -> str:
