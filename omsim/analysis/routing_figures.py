@@ -155,31 +155,39 @@ def strategy_table(result: Any, kpis: Sequence[str] | None = None) -> pd.DataFra
         ``ci_high`` (95% t interval of the mean), all three multiplied by the KPI's display
         factor (cents -> dollars, hours -> days, fractions -> percent).
     """
-    summary = result.summary
-    chosen = _kpis(kpis, list(dict.fromkeys(summary["kpi"])))
-    rows = []
-    variants = list(dict.fromkeys(summary["variant"]))
-    indexed = summary.set_index(["variant", "kpi"])
-    for variant in variants:
-        for kpi in chosen:
-            if (variant, kpi) not in indexed.index:
-                continue
-            row = indexed.loc[(variant, kpi)]
-            shown = _display(kpi)
-            rows.append(
-                {
-                    "variant": variant,
-                    "kpi": kpi,
-                    "label": shown.label,
-                    "unit": shown.unit,
-                    "n": int(row["n"]),
-                    "mean": float(row["mean"]) * shown.factor,
-                    "ci_low": float(row["ci_low"]) * shown.factor,
-                    "ci_high": float(row["ci_high"]) * shown.factor,
-                }
-            )
     columns = ["variant", "kpi", "label", "unit", "n", "mean", "ci_low", "ci_high"]
-    return pd.DataFrame(rows, columns=columns)
+    return _in_display_units(result.summary, kpis, columns, scaled=("mean", "ci_low", "ci_high"))
+
+
+def _in_display_units(
+    frame: pd.DataFrame,
+    kpis: Sequence[str] | None,
+    columns: Sequence[str],
+    *,
+    scaled: Sequence[str],
+    unit: str = "unit",
+) -> pd.DataFrame:
+    """The rows of a per-(variant, KPI) frame for the chosen KPIs, variants in the frame's
+    order and KPIs in the chosen order, with each KPI's label and unit (``unit`` names the
+    `KpiDisplay` attribute) and the ``scaled`` columns times its display factor."""
+    chosen = _kpis(kpis, list(dict.fromkeys(frame["kpi"])))
+    variants = {v: i for i, v in enumerate(dict.fromkeys(frame["variant"]))}
+    order = {k: i for i, k in enumerate(chosen)}
+    rows = frame[frame["kpi"].isin(order)]
+    rows = rows.iloc[
+        np.lexsort((rows["kpi"].map(order).to_numpy(), rows["variant"].map(variants).to_numpy()))
+    ].reset_index(drop=True)
+    shown = [_display(kpi) for kpi in rows["kpi"]]
+    out = rows.assign(label=[d.label for d in shown], unit=[getattr(d, unit) for d in shown])
+    factors = np.array([d.factor for d in shown], dtype=float)
+    for column in scaled:
+        out[column] = rows[column].to_numpy(dtype=float) * factors
+    for column in ("n", "n_pairs"):
+        if column in out:
+            out[column] = out[column].astype(int)
+    if "significant" in out:
+        out["significant"] = out["significant"].astype(bool)
+    return out.reindex(columns=list(columns))
 
 
 def difference_table(result: Any, kpis: Sequence[str] | None = None) -> pd.DataFrame:
@@ -204,30 +212,6 @@ def difference_table(result: Any, kpis: Sequence[str] | None = None) -> pd.DataF
     differences = result.differences
     if differences is None:
         raise ValueError("result: not a comparison (it has no differences); use compare(...)")
-    baseline = result.settings.get("baseline")
-    chosen = _kpis(kpis, list(dict.fromkeys(differences["kpi"])))
-    rows = []
-    for variant in dict.fromkeys(differences["variant"]):
-        of_variant = differences[differences["variant"] == variant].set_index("kpi")
-        for kpi in chosen:
-            if kpi not in of_variant.index:
-                continue
-            row = of_variant.loc[kpi]
-            shown = _display(kpi)
-            rows.append(
-                {
-                    "variant": variant,
-                    "baseline": baseline,
-                    "kpi": kpi,
-                    "label": shown.label,
-                    "unit": shown.difference_unit,
-                    "n_pairs": int(row["n_pairs"]),
-                    "difference": float(row["difference"]) * shown.factor,
-                    "ci_low": float(row["ci_low"]) * shown.factor,
-                    "ci_high": float(row["ci_high"]) * shown.factor,
-                    "significant": bool(row["significant"]),
-                }
-            )
     columns = [
         "variant",
         "baseline",
@@ -240,7 +224,15 @@ def difference_table(result: Any, kpis: Sequence[str] | None = None) -> pd.DataF
         "ci_high",
         "significant",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    table = _in_display_units(
+        differences,
+        kpis,
+        columns,
+        scaled=("difference", "ci_low", "ci_high"),
+        unit="difference_unit",
+    )
+    table["baseline"] = result.settings.get("baseline")
+    return table
 
 
 def _number(value: float) -> str:
