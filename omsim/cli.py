@@ -14,7 +14,6 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from omsim.analysis.kpis import HEADLINE_KPIS
 from omsim.cli_calibrate import add_calibrate_command, calibrate_command
 from omsim.cli_experiments import add_experiment_commands, experiment_command
 from omsim.cli_report import add_report_command, report_command
+from omsim.folders import unwritable_folder
 from omsim.scenario import (
     Scenario,
     ScenarioError,
@@ -104,16 +104,8 @@ def check_run_folder(
                 f"{label} {out}: an existing folder that is not an omsim {kind} folder (no "
                 f"{marker}); it is not replaced, even with --force: give another --out"
             )
-    parent = out.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InputError(f"{label} {out}: {parent} is a file, so no folder can be made under it")
-    try:  # a real write: permissions, read-only file systems and quotas all show here
-        with tempfile.TemporaryDirectory(dir=parent, prefix=".omsim-write-check-"):
-            pass
-    except OSError as error:
-        raise InputError(f"{label} {out}: cannot write in {parent} ({error.strerror})") from None
+    if (problem := unwritable_folder(out)) is not None:
+        raise InputError(f"{label} {out}: {problem}")
 
 
 def run_command(args: argparse.Namespace) -> int:

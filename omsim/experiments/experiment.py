@@ -20,7 +20,6 @@ import json
 import math
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from omsim.experiments.design import apply_overrides, grid_variants, variant_see
 from omsim.experiments.executors import check_executor, execute
 from omsim.experiments.warmup import SERIES, fig_welch, welch
 from omsim.experiments.worker import Outcome, Replication, flatten
+from omsim.folders import unwritable_folder
 from omsim.runfolder import git_commit
 from omsim.scenario import Scenario, ScenarioError, scenario_hash, validate_for_run
 from omsim.scenario.validation import seed_problem
@@ -583,16 +583,9 @@ def _check_keep_runs(root: Path) -> None:
     (every one of them would fail with the same error)."""
     if root.exists() and not root.is_dir():
         raise ScenarioError(f"keep_runs: {root}: an existing file, not a folder")
-    parent = root.absolute()
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise ScenarioError(f"keep_runs: {root}: {parent} is a file, so no folder can be made")
-    try:  # a real write: permissions, read-only file systems and quotas all show here
-        with tempfile.TemporaryDirectory(dir=parent, prefix=".omsim-write-check-"):
-            pass
-    except OSError as error:
-        raise ScenarioError(f"keep_runs: {root}: cannot write in {parent} ({error})") from None
+    # the run folders go under root: root itself must be makeable and writable
+    if (problem := unwritable_folder(root / "run")) is not None:
+        raise ScenarioError(f"keep_runs: {root}: {problem}")
 
 
 def _run_folder(root: Path | str, variant: str, index: int, seed: int) -> Path:

@@ -16,6 +16,7 @@ import pytest
 
 import omsim
 import omsim.cli
+import omsim.folders
 from omsim.cli import main
 from omsim.scenario import SCENARIO_DIR
 
@@ -202,7 +203,7 @@ def test_out_on_a_read_only_file_system(capsys, monkeypatch) -> None:
     def read_only(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-    monkeypatch.setattr(omsim.cli.tempfile, "TemporaryDirectory", read_only)
+    monkeypatch.setattr(omsim.folders.tempfile, "TemporaryDirectory", read_only)
     err = fails(capsys, "tutorial", "--out", "deep/er/run")
     assert f"--out deep/er/run: cannot write in {Path.cwd()} (Read-only file system)" in err
 
