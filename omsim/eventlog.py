@@ -357,6 +357,20 @@ class EventLog:
         """Whether the tables stream to Parquet files (a ``folder`` was given)."""
         return self._folder is not None
 
+    def activities_since(self, event_id: int) -> list[tuple[str, str | None]]:
+        """(activity, first related OrderSummary id) of each event from ``event_id`` on.
+
+        For a log held in memory (the trainer's sandbox watches for milestones with it); a
+        streamed log answers only for the events not yet written."""
+        first = max(0, event_id - self._written)
+        names = self._activities.names
+        return [
+            (names[code], order_summary_id)
+            for code, order_summary_id in zip(
+                self._activity[first:], self._order_summary_id[first:], strict=True
+            )
+        ]
+
     def record(self, event: DomainEvent) -> int:
         """Append a domain event; returns its event id (0, 1, 2, ... in append order)."""
         return self._append(

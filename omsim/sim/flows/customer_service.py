@@ -85,24 +85,42 @@ def handle_cancel_request(
             if ln.type is ItemType.PRODUCT and ln.quantity and ln.order_item_summary_id in asked
         }
         if lines:
-            stock = {summary.item(i).stock_keeping_unit: q for i, q in lines.items()}
-            model.record(cancel_fulfillment_order_lines(summary, fo.id, lines, at=env.now))
-            model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
+            cancel_on_fulfillment_order(model, summary, fo, lines)
     cancelable = {
         i.id: min(asked[i.id], i.quantity_available_to_cancel) for i in items if i.id in asked
     }
     cancelable = {k: v for k, v in cancelable.items() if v > 0}
     if cancelable:
-        release_group_hold(model, summary, cancelable)
-        up = gateway_up(model)
-        model.record(
-            submit_cancel(summary, cancelable, at=env.now, reason="Customer Request", refund=up)
-        )
-        if not up:
-            queue_refund(model, summary)
+        cancel_units(model, summary, cancelable, reason="Customer Request")
     refused = sum(asked.values()) - sum(cancelable.values())
     if refused:
         model.note("Cancel Refused", _summary_ref(summary), units=refused)
+
+
+def cancel_on_fulfillment_order(
+    model: Model, summary: OrderSummary, fo: FulfillmentOrder, lines: dict[str, int]
+) -> None:
+    """Cancel units on a fulfillment order not yet picked (``cancelFulfillmentOrderLineItems``)
+    and release their hold at its location; they become available to cancel on the summary.
+
+    ``lines``: OrderItemSummary id -> units. Raises `ActionRejected` (nothing changed) when
+    the fulfillment order cannot give them back."""
+    stock = {summary.item(i).stock_keeping_unit: q for i, q in lines.items()}
+    model.record(cancel_fulfillment_order_lines(summary, fo.id, lines, at=model.env.now))
+    model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
+
+
+def cancel_units(model: Model, summary: OrderSummary, units: dict[str, int], reason: str) -> None:
+    """``submitCancel`` for units not allocated, releasing their hold at the location group;
+    the refund waits for the desk while the payment gateway is down.
+
+    Raises `ActionRejected` (nothing changed) when the units are not available to cancel."""
+    model.record(
+        submit_cancel(summary, units, at=model.env.now, reason=reason, refund=gateway_up(model))
+    )
+    release_group_hold(model, summary, units)
+    if not gateway_up(model):
+        queue_refund(model, summary)
 
 
 def release_group_hold(model: Model, summary: OrderSummary, units: dict[str, int]) -> None:
@@ -195,10 +213,22 @@ def _contact_about_late_parcel(
 def try_exchange(
     model: Model, summary: OrderSummary, item_id: str, plan: LineReturn, destination: str
 ) -> str | None:
-    """Exchange the units for the same SKU; returns the return order id, or None to refund.
+    """Exchange the units for the same SKU; returns the return order id, or None to refund
+    (nothing captured to carry over: an unpaid order)."""
+    try:
+        return submit_exchange(model, summary, item_id, plan, destination)
+    except ActionRejected:
+        return None
+
+
+def submit_exchange(
+    model: Model, summary: OrderSummary, item_id: str, plan: LineReturn, destination: str
+) -> str:
+    """Exchange the units for the same SKU and return the return order's id.
 
     The new Order Summary (SourceProcess Exchange) is routed and fulfilled like any order, to
     the original's recipient by Standard delivery, promised in the scenario's Standard days.
+    Raises `ActionRejected` (nothing changed) when the exchange's guardrails refuse it.
     """
     item = summary.item(item_id)
     first = summary.delivery_groups[0]
@@ -213,19 +243,16 @@ def try_exchange(
     new_total = plan.units * price + tax_cents(plan.units * price, item.tax_rate)
     credit = preview_return(summary, {item_id: plan.units})
     line = OrderLineInput(item.stock_keeping_unit, plan.units, price, item.tax_rate)
-    try:
-        new, events = exchange(
-            summary,
-            [ReturnLineInput(item_id, plan.units, plan.reason)],
-            [line],
-            at=model.env.now,
-            delivery_group=group,
-            additional_authorization_cents=max(0, new_total - credit),
-            valid_hours=model.scenario.payments.authorization_valid_days * 24,
-            destination_location_id=destination,
-        )
-    except ActionRejected:
-        return None  # nothing captured to carry over (an unpaid order): refund path instead
+    new, events = exchange(
+        summary,
+        [ReturnLineInput(item_id, plan.units, plan.reason)],
+        [line],
+        at=model.env.now,
+        delivery_group=group,
+        additional_authorization_cents=max(0, new_total - credit),
+        valid_hours=model.scenario.payments.authorization_valid_days * 24,
+        destination_location_id=destination,
+    )
     model.summaries[new.id] = new
     from omsim.sim.model import OrderTrack
 

@@ -27,7 +27,6 @@ from omsim.domain import (
     ignore_process_exception,
     raise_process_exception,
     resolve_process_exception,
-    submit_cancel,
     total_excess_funds_cents,
     triage_process_exception,
     write_off_invoice,
@@ -57,11 +56,23 @@ def work_exception(
         yield env.timeout(sample(desk.triage_minutes, model.streams.service) / 60.0)
         model.record(triage_process_exception(summary, pe.id, at=env.now))
         yield env.timeout(sample(desk.resolution_minutes, model.streams.service) / 60.0)
-    remedy = model.remedies.pop(pe.id, None) or REMEDIES.get(pe.description, _acknowledge)
-    fixed = yield from remedy(env, model, summary, pe)
+    yield from close_exception(env, model, summary, pe)
+
+
+def close_exception(
+    env: simpy.Environment, model: Model, summary: OrderSummary, pe: ProcessException
+) -> Generator[Any, Any, None]:
+    """Work the exception's remedy, then resolve it (or ignore it when the remedy cannot
+    succeed) and let the order's held routing and captures go ahead."""
+    fixed = yield from remedy_of(model, pe)(env, model, summary, pe)
     close = resolve_process_exception if fixed else ignore_process_exception
     model.record(close(summary, pe.id, at=env.now))
     release_gates(model, summary)
+
+
+def remedy_of(model: Model, pe: ProcessException) -> Remedy:
+    """The remedy a flow registered for this exception, else the default for its kind."""
+    return model.remedies.pop(pe.id, None) or REMEDIES.get(pe.description, _acknowledge)
 
 
 def release_gates(model: Model, summary: OrderSummary) -> None:
@@ -114,13 +125,9 @@ def cancel_unrouted(
     model: Model, summary: OrderSummary, units: dict[str, int], reason: str
 ) -> None:
     """Cancel units never allocated, and release their hold at the location group."""
-    from omsim.sim.flows.customer_service import release_group_hold
+    from omsim.sim.flows.customer_service import cancel_units
 
-    release_group_hold(model, summary, units)
-    up = gateway_up(model)
-    model.record(submit_cancel(summary, units, at=model.env.now, reason=reason, refund=up))
-    if not up:
-        queue_refund(model, summary)
+    cancel_units(model, summary, units, reason)
 
 
 def _collect_payment(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from omsim.domain import (
+    ActionRejected,
     OrderSummary,
     ProcessException,
     ReturnItemInput,
@@ -88,7 +89,13 @@ def process_return(
         sample(model.scenario.service.returns.inspection_hours, model.streams.service)
     )
     received = units - plan.short_units
-    settle = partial(_settle, ro_id=ro_id, plan=plan, received=received, destination=destination)
+    settle = partial(
+        settle_return,
+        ro_id=ro_id,
+        received={summary.return_order(ro_id).open_lines[0].id: received},
+        reason=plan.reason,
+        destination=destination,
+    )
     if plan.short_units:
         events = raise_process_exception(
             summary,
@@ -116,41 +123,61 @@ def _settle_by_desk(
     return True
 
 
-def _settle(
+def settle_return(
     model: Model,
     summary: OrderSummary,
     *,
     ro_id: str,
-    plan: LineReturn,
-    received: int,
+    received: dict[str, int],
+    reason: str,
     destination: str,
 ) -> None:
-    """``returnItems`` for what arrived, then restock or dispose of it."""
+    """``returnItems`` for what arrived, then restock or dispose of it.
+
+    ``received``: ReturnOrderLineItem id -> units that arrived (the rest of each line's expected
+    units are canceled from the RMA). One return fee per return order, waived when it would
+    exceed the credit. Raises `ActionRejected` (nothing changed) when the lines cannot be
+    processed.
+    """
     returns = model.scenario.service.returns
     ro = summary.return_order(ro_id)
     exchange = (
         model.summaries[ro.exchange_order_summary_id] if ro.exchange_order_summary_id else None
     )
-    line = ro.open_lines[0]
+    lines = {ln.id: ln for ln in ro.open_lines}
+    unknown = [line_id for line_id in received if line_id not in lines]
+    if unknown or not received:
+        raise ActionRejected(
+            f"ReturnOrder {ro_id}: no open line {', '.join(unknown) or '(none given)'}; "
+            f"open lines: {', '.join(lines) or 'none'}"
+        )
+    processed = [lines[line_id] for line_id in received]
+    by_item: dict[str, int] = {}
+    for ln in processed:
+        by_item[ln.order_item_summary_id] = (
+            by_item.get(ln.order_item_summary_id, 0) + received[ln.id]
+        )
+    first_item = processed[0].order_item_summary_id
     up = gateway_up(model)
-    fee = _fee(summary, line.order_item_summary_id, received, returns.return_fee_cents)
+    fee = _fee(summary, by_item, returns.return_fee_cents)
     model.record(
         return_items(
             summary,
             ro_id,
             [
                 ReturnItemInput(
-                    line.id,
-                    received,
-                    quantity_to_cancel=line.quantity_expected - received,
-                    quantity_received=received,
+                    ln.id,
+                    received[ln.id],
+                    quantity_to_cancel=ln.quantity_expected - received[ln.id],
+                    quantity_received=received[ln.id],
                 )
+                for ln in processed
             ],
             at=model.env.now,
-            reason=plan.reason,
+            reason=reason,
             shipping_reduction_flag=returns.shipping_reduction,
             return_fee_cents=fee,
-            fee_tax_rate=summary.item(line.order_item_summary_id).tax_rate,
+            fee_tax_rate=summary.item(first_item).tax_rate,
             exchange_summary=exchange,
             refund=up,
         )
@@ -159,24 +186,27 @@ def _settle(
         queue_refund(model, summary)
     if exchange is not None:
         _after_exchange_return(model, summary, exchange)
-    restocked = plan.reason in returns.restock_reasons
-    if restocked and received:
-        model.inventory.receive(destination, plan.sku, received, from_futures=False)
+    restocked = reason in returns.restock_reasons
     related = [
         (ro_id, "ReturnOrder", "return order"),
         (summary.id, "OrderSummary", "order summary"),
     ]
-    model.note(
-        "Return Inspected",
-        related,
-        location_id=destination,
-        sku=plan.sku,
-        category=model.world.catalog[plan.sku].category,
-        units=received,
-        reason=plan.reason,
-        restocked=restocked,
-        exchange=ro.exchange_order_summary_id is not None,
-    )
+    for ln in processed:
+        units = received[ln.id]
+        sku = summary.item(ln.order_item_summary_id).stock_keeping_unit
+        if restocked and units:
+            model.inventory.receive(destination, sku, units, from_futures=False)
+        model.note(
+            "Return Inspected",
+            related,
+            location_id=destination,
+            sku=sku,
+            category=model.world.catalog[sku].category,
+            units=units,
+            reason=reason,
+            restocked=restocked,
+            exchange=ro.exchange_order_summary_id is not None,
+        )
     model.tracks[summary.id].returns_out -= 1
 
 
@@ -195,9 +225,11 @@ def _after_exchange_return(model: Model, summary: OrderSummary, exchange: OrderS
             capture(model, exchange, invoice)
 
 
-def _fee(summary: OrderSummary, item_id: str, units: int, fee: int) -> int:
-    """The scenario's return fee, waived when it would exceed the credit."""
+def _fee(summary: OrderSummary, units: dict[str, int], fee: int) -> int:
+    """The scenario's return fee (taxed at the first line's rate), waived when it would exceed
+    the credit for ``units`` (OrderItemSummary id -> units)."""
+    units = {item: n for item, n in units.items() if n}
     if not fee or not units:
         return 0
-    rate = summary.item(item_id).tax_rate
-    return fee if fee + tax_cents(fee, rate) <= preview_return(summary, {item_id: units}) else 0
+    rate = summary.item(next(iter(units))).tax_rate
+    return fee if fee + tax_cents(fee, rate) <= preview_return(summary, units) else 0
