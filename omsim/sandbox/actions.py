@@ -3,6 +3,7 @@ request (see `omsim.sandbox.session` for the clock and the holds)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,16 @@ from omsim.sim.flows.customer_service import (
 )
 from omsim.sim.flows.exception_desk import gateway_up, queue_refund
 from omsim.sim.flows.returns import return_destination, settle_return
-from omsim.sim.flows.routing import enqueue, open_units, route_summary
+from omsim.sim.flows.routing import open_units, route_summary
 
 
 class Sandbox(SandboxBase):
     """One org, one order at a time: ``sb = Sandbox("tutorial")``.
 
     Every action returns a `StepResult` (rendered in Jupyter as the record page, the changes
-    and the new records). Lines are given as ``{sku or OrderItemSummary id: units}``. Money is
+    and the new records). An order is named by its Order Summary id, OrderNumber, record or
+    the `StepResult` that created it; a fulfillment order, return order or process exception
+    by its id or record. Lines are given as ``{sku or OrderItemSummary id: units}``. Money is
     in integer cents of the scenario's currency, time in hours.
     """
 
@@ -88,46 +91,59 @@ class Sandbox(SandboxBase):
         def do() -> tuple[str, str | None]:
             summary = self.order(ref)
             hold = self._routing_holds.pop(summary.id, None)
-            attempts = summary.routing_attempts
             fos = len(summary.fulfillment_orders)
             if hold is not None:
                 hold.succeed()
                 self._settle_now()
             else:
-                track = self.model.tracks[summary.id]
-                if summary.active_process_exception_count:
-                    raise Refused(
-                        f"OrderSummary {summary.id}: ActiveProcessExceptionCount is "
-                        f"{summary.active_process_exception_count}; routing waits for it",
-                        "Resolve the process exception first",
-                    )
-                if not any(
-                    open_units(summary, g.id)
-                    for g in summary.delivery_groups
-                    if g.delivery_method != "Pickup"
-                ):
-                    raise Refused(
-                        f"OrderSummary {summary.id}: no units to route "
-                        "(QuantityAvailableToFulfill is 0 on every shipping line)",
-                        explain.fulfillment_orders(summary),
-                    )
-                enqueue(self.model, summary)
-                if summary.id in self.model.routing_queue:
-                    self.model.routing_queue.remove(summary.id)
-                    route_summary(self.model, summary)
-                elif not track.routing_scheduled and summary.routing_attempts == attempts:
-                    route_summary(self.model, summary)
+                self._route_again(summary)
             made = summary.fulfillment_orders[fos:]
+            if not made and summary.active_process_exception_count:
+                return (
+                    f"no route after {summary.routing_attempts} attempts (RoutingAttempts): "
+                    "a Fulfillment process exception was raised",
+                    summary.id,
+                )
             if not made:
                 return (
-                    f"no route on attempt {summary.routing_attempts} (RoutingAttempts); "
-                    "the routing flow retries later",
+                    f"no route on attempt {summary.routing_attempts} (RoutingAttempts); the "
+                    f"routing flow retries in {self.scenario.routing.retry_delay_hours:g} hours",
                     summary.id,
                 )
             where = ", ".join(f"{fo.id} at {fo.fulfilled_from_location_id}" for fo in made)
             return f"routed: {len(made)} fulfillment order(s): {where}", summary.id
 
         return self._step("route", ref, do)
+
+    def _route_again(self, summary: OrderSummary) -> None:
+        """Route units given back to the summary (a canceled fulfillment order line) now."""
+        model, track = self.model, self.model.tracks[summary.id]
+        if summary.active_process_exception_count:
+            raise Refused(
+                f"OrderSummary {summary.id}: ActiveProcessExceptionCount is "
+                f"{summary.active_process_exception_count}; routing waits for it",
+                "Resolve the process exception first",
+            )
+        if not any(
+            open_units(summary, g.id)
+            for g in summary.delivery_groups
+            if g.delivery_method != "Pickup"
+        ):
+            raise Refused(
+                f"OrderSummary {summary.id}: no units to route "
+                "(QuantityAvailableToFulfill is 0 on every shipping line)",
+                explain.fulfillment_orders(summary),
+            )
+        if summary.id in model.routing_queue:
+            model.routing_queue.remove(summary.id)
+        elif track.routing_scheduled:
+            raise Refused(
+                f"OrderSummary {summary.id}: the routing flow already retries it "
+                f"(RoutingAttempts {summary.routing_attempts})",
+                f"Advance the clock: it retries every "
+                f"{self.scenario.routing.retry_delay_hours:g} hours",
+            )
+        route_summary(model, summary)
 
     # cancellations ------------------------------------------------------------------------
 
@@ -146,10 +162,11 @@ class Sandbox(SandboxBase):
         return self._step("cancel", ref, do, lambda e: explain.cancel_hint(self.order(ref), lines))
 
     def cancel_fulfillment_order(
-        self, fulfillment_order_id: str, lines: dict[str, int] | None = None
+        self, fulfillment_order: Any, lines: dict[str, int] | None = None
     ) -> StepResult:
         """Cancel units on a fulfillment order not yet picked (all of its units by default):
         they go back to the Order Summary, available to cancel or to route again."""
+        fulfillment_order_id = record_id(fulfillment_order)
         summary = self._owner_of(fulfillment_order_id)
 
         def do() -> tuple[str, str | None]:
@@ -235,12 +252,13 @@ class Sandbox(SandboxBase):
         return self._step("exchange", ref, do, lambda e: explain.return_hint(self.order(ref)))
 
     def receive_return(
-        self, return_order_id: str, received: dict[str, int] | None = None
+        self, return_order: Any, received: dict[str, int] | None = None
     ) -> StepResult:
         """The return parcel arrives and is inspected: ``returnItems`` for what came back
         (every expected unit by default; ``received`` as ``{sku or line id: units}``), the
         credit memo and the refund (or the exchange's credit); restockable units go back on
         the shelf. Expected units that did not arrive are canceled from the RMA."""
+        return_order_id = record_id(return_order)
         summary = self._owner_of(return_order_id)
 
         def do() -> tuple[str, str | None]:
@@ -291,7 +309,11 @@ class Sandbox(SandboxBase):
             self.model.record(adjust(summary, off, at=self.now, reason=reason, refund=up))
             if not up:
                 queue_refund(self.model, summary)
-            return f"discount of {off} cents per unit ({reason})", summary.id
+            each = ", ".join(
+                f"{cents} cents off each {summary.item(i).stock_keeping_unit}"
+                for i, cents in off.items()
+            )
+            return f"discount: {each} ({reason})", summary.id
 
         return self._step("discount", ref, do)
 
@@ -334,10 +356,11 @@ class Sandbox(SandboxBase):
 
         return self._step("payment_gateway_outage", None, do)
 
-    def resolve(self, process_exception_id: str) -> StepResult:
+    def resolve(self, process_exception: Any) -> StepResult:
         """Work a process exception as the desk would: triage, its remedy (capture what waits,
         route again, reship or refund a lost parcel ...), then Resolved (or Ignored when the
         remedy cannot succeed); held routing and captures then go ahead."""
+        process_exception_id = record_id(process_exception)
         held = self._desk_holds.get(process_exception_id)
         summary = None if held is None else self.model.summaries[held[2]]
 
@@ -351,9 +374,10 @@ class Sandbox(SandboxBase):
             back = self.model.gateway_up_at(self.now)
             if pe.description in PAYMENT_REMEDIES and back > self.now:
                 raise Refused(
-                    f"ProcessException {pe.id}: the payment gateway is unavailable until hour "
-                    f"{back:g}",
-                    f"Advance the clock {back - self.now:g} hours, then resolve it",
+                    f"ProcessException {pe.id}: the payment gateway is unavailable until "
+                    f"{self.when(back)}",
+                    f"Advance the clock {math.ceil((back - self.now) * 10) / 10:g} hours, "
+                    "then resolve it",
                 )
             event, process, _ = held
             event.succeed()
@@ -402,6 +426,12 @@ class Sandbox(SandboxBase):
         from omsim.sandbox.stepper import Stepper
 
         return Stepper(self).widget
+
+
+def record_id(record: Any) -> Any:
+    """A record's id from the record itself or its id (other values are kept, and refused
+    by the action as unknown)."""
+    return getattr(record, "id", record)
 
 
 def _check_reason(value: str, allowed: tuple[str, ...], what: str) -> None:

@@ -120,7 +120,9 @@ def allowed_actions(sb: SandboxBase, summary: OrderSummary) -> dict[str, Allowed
         ]
         for pe_id in payment:
             del resolve.choices[pe_id]
-        resolve = _from(resolve.choices, f"the payment gateway is down until hour {gateway_back:g}")
+        resolve = _from(
+            resolve.choices, f"the payment gateway is down until {sb.when(gateway_back)}"
+        )
     return {
         "route": Allowed(True, "routing waits for you")
         if routable

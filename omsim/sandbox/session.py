@@ -136,6 +136,11 @@ class SandboxBase:
         """The clock as the scenario's local wall time."""
         return self.scenario.start + timedelta(hours=self.now)
 
+    def when(self, hours: float) -> str:
+        """An instant as the admin reads it: local wall time, and hours since the start."""
+        at = self.scenario.start + timedelta(hours=hours)
+        return f"{at:%a %Y-%m-%d %H:%M} (hour {hours:.1f})"
+
     def _settle_now(self) -> None:
         """Run everything due at the current instant (flows started by the last action)."""
         env = self.env
@@ -228,9 +233,8 @@ class SandboxBase:
                     "Lines: " + ", ".join(f"{i.stock_keeping_unit} ({i.id})" for i in products),
                 )
             if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-                raise Refused(
-                    f"{key}: units to {what} must be a positive whole number, got {units!r}"
-                )
+                amount = "cents per unit" if what == "discount" else f"units to {what}"
+                raise Refused(f"{key}: {amount} must be a positive whole number, got {units!r}")
             out[by_key[key]] = out.get(by_key[key], 0) + units
         return out
 
@@ -260,7 +264,12 @@ class SandboxBase:
             summary_id = ref if isinstance(ref, str) else getattr(ref, "order_summary_id", None)
             if isinstance(ref, OrderSummary):
                 summary_id = ref.id
-            extra = getattr(refusal, "hint", "") or (hint(refusal) if hint else "")
+            extra = getattr(refusal, "hint", "")
+            if not extra and hint is not None:
+                try:
+                    extra = hint(refusal)
+                except ActionRejected:  # e.g. the order itself is unknown: no more to say
+                    extra = ""
             return StepResult(
                 action, False, str(refusal), self.now, self.clock, summary_id, hint=extra
             )
@@ -366,7 +375,7 @@ class SandboxBase:
 
         result = self._step("advance_until", ref, do)
         if result.ok and not reached[0]:
-            result.ok = False
+            result.ok, result.stopped = False, True
         return result
 
     def _idle(self, summary: OrderSummary) -> bool:

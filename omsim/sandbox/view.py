@@ -17,7 +17,7 @@ import pandas as pd
 from omsim.sandbox.snapshot import CHANGE_COLUMNS, NEW_COLUMNS
 
 _STYLE = (
-    "<style>.omsim-step .ok{color:#05603a}.omsim-step .refused{color:#a00;"
+    "<style>.omsim-step .ok{color:#05603a}.omsim-step .stopped{color:#8a5a00}.omsim-step .refused{color:#a00;"
     "border-left:4px solid #a00;padding-left:8px}.omsim-step table{border-collapse:collapse}"
     ".omsim-step td,.omsim-step th{border:1px solid #ccc;padding:2px 6px}</style>"
 )
@@ -36,7 +36,10 @@ class StepResult:
     action : str
         The sandbox method that ran (``place_order``, ``cancel`` ...).
     ok : bool
-        False when the action was refused: then no record changed.
+        False when the action was refused (then no record changed) or stopped short.
+    stopped : bool
+        ``advance_until`` ran the clock but the milestone did not happen (records may have
+        changed meanwhile: the page and the changes are shown).
     message : str
         What happened, or why it was refused (the guardrail's words).
     hint : str
@@ -69,6 +72,7 @@ class StepResult:
     changes: pd.DataFrame = field(default_factory=lambda: _empty(CHANGE_COLUMNS))
     new_records: pd.DataFrame = field(default_factory=lambda: _empty(NEW_COLUMNS))
     activities: list[str] = field(default_factory=list)
+    stopped: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
@@ -80,7 +84,7 @@ class StepResult:
 
     def _headline(self) -> str:
         when = self.clock.strftime("%a %Y-%m-%d %H:%M")
-        verdict = "done" if self.ok else "refused"
+        verdict = "done" if self.ok else "stopped" if self.stopped else "refused"
         return f"{self.action} {verdict} at {when} (hour {self.at_hours:.2f}): {self.message}"
 
     def __str__(self) -> str:
@@ -94,12 +98,12 @@ class StepResult:
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
-        css = "ok" if self.ok else "refused"
+        css = "ok" if self.ok else "stopped" if self.stopped else "refused"
         head = f"<p class='{css}'><b>{escape(self._headline())}</b>"
         if self.hint:
             head += f"<br>{escape(self.hint)}"
         head += "</p>"
-        if not self.ok:
+        if not self.ok and not self.stopped:
             return f"{_STYLE}<div class='omsim-step'>{head}</div>"
         new = (
             "<h4>New related records</h4>" + self.new_records.to_html(index=False)
