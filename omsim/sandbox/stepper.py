@@ -145,14 +145,14 @@ class Stepper:
             visible = {"milestone"}
         else:
             choices = self._choices()
-            self.target.options = list(choices)
+            _offer(self.target, list(choices))
             visible = {"target"}
             if action in _UNITS:
                 visible.add("units")
                 self.units.description = "Cents off" if action == "discount" else "Units"
                 self._limit_units()
             if action in _REASONS:
-                self.reason.options = list(_REASONS[action])
+                _offer(self.reason, list(_REASONS[action]))
                 visible.add("reason")
         for name, widget in self.fields.items():
             widget.layout.display = None if name in visible else "none"
@@ -202,3 +202,11 @@ class Stepper:
             "resolve": lambda: sb.resolve(target),
         }
         return calls[action]()
+
+
+def _offer(dropdown: w.Dropdown, options: list[str]) -> None:
+    """New options for a dropdown, keeping its value when still offered, else the first."""
+    keep = dropdown.value
+    if list(dropdown.options) != options:
+        dropdown.options = options
+    dropdown.value = keep if keep in options else (options[0] if options else None)
