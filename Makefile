@@ -1,11 +1,13 @@
 # The two commands users run: `make test` and `make report`. Both set everything up on a machine
 # that has only python3: a virtual environment in .venv with the project and its extras installed.
+# `make lab` opens the notebooks in JupyterLab (trainers: 01-order-lifecycle-walkthrough.ipynb).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LAB    := $(VENV)/.lab-installed
 
-.PHONY: test report calibration lint format venv clean
+.PHONY: test report lab calibration lint format venv clean
 
 venv: $(STAMP)
 
@@ -41,6 +43,19 @@ test: lint
 # reports/regional_retailer-<time>/, rendered as HTML that opens offline; prints index.html.
 report: $(STAMP)
 	$(BIN)/omsim report --scenario regional_retailer
+
+# JupyterLab on notebooks/, its kernel the project's environment: the `lab` extra and a kernel
+# spec named omsim (Python (omsim), running .venv's Python) are installed here, on the first
+# `make lab` and again when the project's dependencies change; `make test` and `make report` do
+# not install JupyterLab. Stop the server with Ctrl-C. LAB_ARGS passes options to JupyterLab
+# (`make lab LAB_ARGS=--no-browser`); as root (a container) it gets --allow-root, which it needs.
+$(LAB): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name omsim --display-name 'Python (omsim)'
+	touch $@
+
+lab: $(LAB)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # omsim against the published figures (docs/figures.md): 10 replications each of the default and
 # the peak-season scenario, the table printed and written to docs/calibration.md. It takes a while.

@@ -102,6 +102,15 @@ class NotebookPlan:
 # a few minutes on 2 cores (benchmarks/README.md has the measured times); the notebooks' own
 # defaults are the same, so a notebook opened in JupyterLab runs what the report ran.
 NOTEBOOKS: tuple[NotebookPlan, ...] = (
+    # the walkthrough's sandbox needs its own scenario (its zone and SKUs are regional_retailer's);
+    # a few seconds in full, so the quick run is the full one
+    NotebookPlan(
+        "01-order-lifecycle-walkthrough.ipynb",
+        "The order lifecycle, one action at a time",
+        "trainers",
+        parameters={"scenario": "regional_retailer", "seed": 2026, "outage_hours": 36.0},
+        takes_scenario=False,
+    ),
     NotebookPlan(
         "02-routing-strategy-comparison.ipynb",
         "Routing strategies compared: cost, speed, splits and exceptions",

@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from omsim.domain import OrderSummary, adjust
 from omsim.domain.guardrails import require_within
 from omsim.domain.picklists import REASONS_FOR_RETURN, RESHIP_REASONS, ItemType
@@ -398,6 +400,22 @@ class Sandbox(SandboxBase):
             if record_id in ids:
                 return summary
         return None
+
+    def stock(self, skus: list[str] | None = None) -> pd.DataFrame:
+        """Units available to fulfill (ATF: on hand - reserved - safety stock, as Omnichannel
+        Inventory reports it) per location (rows, with its type) and SKU (columns; default
+        every SKU), now. Routing reads these."""
+        world, inventory = self.model.world, self.model.inventory
+        known = [p.sku for p in world.catalog.products]
+        wanted = known if skus is None else list(skus)
+        unknown = [sku for sku in wanted if sku not in known]
+        if unknown:
+            raise ValueError(f"stock: unknown SKU {', '.join(unknown)}; SKUs: {', '.join(known)}")
+        rows = {
+            loc_id: {"type": loc.type.value, **{sku: inventory.atf(loc_id, sku) for sku in wanted}}
+            for loc_id, loc in world.locations.items()
+        }
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("location")
 
     def timeline(self, ref: OrderRef) -> Any:
         """Every event that touched the order, as a table and a status-over-time figure."""

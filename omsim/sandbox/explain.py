@@ -164,7 +164,12 @@ def cancel_hint(summary: OrderSummary, lines: Any) -> str:
             elif fo.status_category == "FULFILLING":
                 todo = "it is being picked and can no longer be canceled; return it once delivered"
             else:
-                todo = "it has shipped: return it instead (return_items)"
+                hints.append(
+                    f"{held} unit(s) of {item.stock_keeping_unit} shipped on {fo.id} "
+                    f"({fo.status}): {item.quantity_available_to_return} can be returned "
+                    "(return_items)"
+                )
+                continue
             hints.append(
                 f"{held} unit(s) of {item.stock_keeping_unit} are allocated to {fo.id} "
                 f"({fo.status}): {todo}"

@@ -41,7 +41,8 @@ class Timeline:
         touched the order or one of its records, in order (``records``: the ids involved).
     statuses : pandas.DataFrame
         ``object_type, record_id, status, from_hours, to_hours, start, end``: each status a
-        record held and when; the last one lasts until the clock's time now.
+        record held and when (``start``, ``end``: the scenario's local wall time); the last one
+        lasts until the clock's time now.
     """
 
     order_summary_id: str
@@ -70,7 +71,7 @@ class Timeline:
                     (str(object_type), record_id, str(new).strip('"'), hours[k], hours[k + 1])
                 )
         statuses = pd.DataFrame(rows, columns=STATUS_COLUMNS[:5])
-        start = pd.Timestamp(sb.scenario.start)
+        start = pd.Timestamp(sb.scenario.start).tz_localize(None)  # the scenario's wall clock
         statuses["start"] = start + pd.to_timedelta(statuses["from_hours"], unit="h")
         statuses["end"] = start + pd.to_timedelta(statuses["to_hours"], unit="h")
         return cls(summary.id, events, statuses)
@@ -93,6 +94,7 @@ class Timeline:
             x_end="end",
             y="record",
             color="status",
+            color_discrete_sequence=px.colors.qualitative.Alphabet,  # 26: no status shares one
             text="status",
             hover_data=["from_hours", "to_hours"],
             title=f"Order Summary {self.order_summary_id}: status of each record over time",

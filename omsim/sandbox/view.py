@@ -27,7 +27,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns=columns)
 
 
-@dataclass
+@dataclass(repr=False)
 class StepResult:
     """The outcome of one sandbox step.
 
@@ -86,6 +86,9 @@ class StepResult:
         when = self.clock.strftime("%a %Y-%m-%d %H:%M")
         verdict = "done" if self.ok else "stopped" if self.stopped else "refused"
         return f"{self.action} {verdict} at {when} (hour {self.at_hours:.2f}): {self.message}"
+
+    def __repr__(self) -> str:
+        return f"<StepResult {self._headline()}>"
 
     def __str__(self) -> str:
         parts = [self._headline()]

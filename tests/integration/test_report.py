@@ -195,3 +195,21 @@ def test_the_quick_routing_comparison_delivers_parcels_in_every_replication(
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "finished, 0 failed" in printed
     assert "caution" not in printed, printed
+
+
+def test_the_walkthrough_is_refused_where_its_text_says_and_nowhere_else(
+    report: ReportResult,
+) -> None:
+    """The trainer's paragraphs tell what each step does: the cancel after allocation and the
+    resolve while the gateway is down are refused, every other step (each milestone) happens."""
+    executed = nbformat.read(report.folder / "01-order-lifecycle-walkthrough.ipynb", as_version=4)
+    verdicts = []
+    for cell in executed.cells:
+        page = "".join(o.get("data", {}).get("text/html", "") for o in cell.get("outputs", []))
+        step = re.search(
+            r"<p class='(?:ok|refused|stopped)'><b>(\w+) (done|refused|stopped) at", page
+        )
+        if step:
+            verdicts.append((step[1], step[2]))
+    assert [action for action, verdict in verdicts if verdict != "done"] == ["cancel", "resolve"]
+    assert ("exchange", "done") in verdicts and ("receive_return", "done") in verdicts
