@@ -13,7 +13,13 @@ from omsim.domain import OrderSummary, adjust
 from omsim.domain.guardrails import require_within
 from omsim.domain.picklists import REASONS_FOR_RETURN, RESHIP_REASONS, ItemType
 from omsim.sandbox import explain
-from omsim.sandbox.session import PAYMENT_REMEDIES, OrderRef, Refused, SandboxBase
+from omsim.sandbox.session import (
+    PAYMENT_REMEDIES,
+    OrderRef,
+    Refused,
+    SandboxBase,
+    positive_hours,
+)
 from omsim.sandbox.view import StepResult
 from omsim.sim.behaviour import LineReturn
 from omsim.sim.demand import OrderDraft
@@ -94,6 +100,14 @@ class Sandbox(SandboxBase):
             summary = self.order(ref)
             hold = self._routing_holds.pop(summary.id, None)
             fos = len(summary.fulfillment_orders)
+            if hold is not None and not any(
+                i.quantity_available_to_fulfill for i in summary.product_items
+            ):
+                self._routing_holds[summary.id] = hold  # canceled whole: nothing to route
+                raise Refused(
+                    f"OrderSummary {summary.id}: no units to route "
+                    "(QuantityAvailableToFulfill is 0 on every line)"
+                )
             if hold is not None:
                 hold.succeed()
                 self._settle_now()
@@ -178,6 +192,13 @@ class Sandbox(SandboxBase):
                     explain.all_fulfillment_orders(self._summaries()),
                 )
             fo = summary.fulfillment_order(fulfillment_order_id)
+            if fo.is_reship or fo.status_category != "ACTIVATED":
+                raise Refused(
+                    f"FulfillmentOrder {fo.id} is {fo.status} (StatusCategory "
+                    f"{fo.status_category}): only a fulfillment order not yet picked "
+                    "(Allocated) can give its units back",
+                    explain.fulfillment_orders(summary),
+                )
             if lines is None:
                 units = {
                     ln.order_item_summary_id: ln.quantity
@@ -187,9 +208,10 @@ class Sandbox(SandboxBase):
             else:
                 units = self._product_lines(summary, lines, "cancel")
             cancel_on_fulfillment_order(self.model, summary, fo, units)
+            again = "" if fo.type == "In Store Pickup" else " or route again"
             return (
                 f"{sum(units.values())} unit(s) canceled on {fo.id} (now {fo.status}); "
-                "they are available to cancel or route again",
+                f"they are available to cancel{again}",
                 summary.id,
             )
 
@@ -351,7 +373,7 @@ class Sandbox(SandboxBase):
         refunds in that window fail and raise Payment process exceptions."""
 
         def do() -> tuple[str, str | None]:
-            if not isinstance(hours, int | float) or not hours > 0:
+            if not positive_hours(hours):
                 raise Refused(f"hours must be a positive number, got {hours!r}")
             self.model.gateway_outages.append((self.now, self.now + hours))
             return f"the payment gateway is down for {hours:g} hours", None
@@ -460,8 +482,8 @@ def _check_reason(value: str, allowed: tuple[str, ...], what: str) -> None:
 def _with_pickup_delay(draft: OrderDraft, hours: Any) -> OrderDraft:
     from dataclasses import replace
 
-    if not isinstance(hours, int | float) or hours < 0:
-        raise Refused(f"pickup_after_hours must be a number >= 0, got {hours!r}")
+    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0 <= hours < math.inf:
+        raise Refused(f"pickup_after_hours must be a finite number >= 0, got {hours!r}")
     return replace(draft, pickup_delay_hours=float(hours))
 
 

@@ -57,17 +57,29 @@ def _from(choices: dict[str, int], none: str) -> Allowed:
     return Allowed(False, none)
 
 
+def _accepts(summary: OrderSummary, item_id: str, cents: int) -> bool:
+    """Whether the discount guardrail takes ``cents`` off each unit of a line (on a copy)."""
+    try:
+        adjust(copy.deepcopy(summary), {item_id: cents}, at=0.0, refund=False)
+    except ActionRejected:
+        return False
+    return True
+
+
 def _discountable(summary: OrderSummary) -> dict[str, int]:
-    """SKU -> cents per unit the discount guardrail accepts today (1 cent at least)."""
+    """SKU -> the most cents per unit the discount guardrail accepts now (at least 1)."""
     out: dict[str, int] = {}
     for item in summary.product_items:
-        if item.quantity <= 0:
+        if item.quantity <= 0 or not _accepts(summary, item.id, 1):
             continue
-        try:
-            adjust(copy.deepcopy(summary), {item.id: 1}, at=0.0, refund=False)
-        except ActionRejected:
-            continue
-        out[item.stock_keeping_unit] = item.unit_price_cents
+        low, high = 1, item.unit_price_cents  # accepted, and an upper bound
+        while low < high:  # the largest accepted value: acceptance falls as cents rise
+            middle = (low + high + 1) // 2
+            if _accepts(summary, item.id, middle):
+                low = middle
+            else:
+                high = middle - 1
+        out[item.stock_keeping_unit] = low
     return out
 
 
@@ -90,8 +102,10 @@ def allowed_actions(sb: SandboxBase, summary: OrderSummary) -> dict[str, Allowed
     """Action name (a `omsim.sandbox.Sandbox` method) -> whether and on what it is allowed."""
     track = sb.model.tracks[summary.id]
     held = summary.id in sb._routing_holds
-    routable = held or (
-        not summary.active_process_exception_count
+    left = any(i.quantity_available_to_fulfill for i in summary.product_items)
+    routable = (held and left) or (
+        not held
+        and not summary.active_process_exception_count
         and not track.routing_scheduled
         and any(
             i.quantity_available_to_fulfill
@@ -141,6 +155,12 @@ def allowed_actions(sb: SandboxBase, summary: OrderSummary) -> dict[str, Allowed
         "reship": _from(
             _by_sku(summary, "quantity_available_to_reship"), "QuantityAvailableToReship is 0"
         ),
-        "discount": _from(_discountable(summary), "nothing left to discount"),
+        "discount": _from(
+            _discountable(summary),
+            "units being fulfilled cannot be adjusted (allocatedItemsChangeOrderType "
+            "Disallowed), and nothing else is left to discount"
+            if any(i.quantity_in_fulfillment for i in summary.product_items)
+            else "nothing left to discount",
+        ),
         "resolve": resolve,
     }

@@ -10,7 +10,7 @@ from omsim.domain import OrderSummary, ReturnOrder
 from omsim.domain.picklists import ItemType
 from omsim.eventlog import EventLog
 from omsim.network.locations import LocationType
-from omsim.sandbox.session import Refused
+from omsim.sandbox.session import Refused, as_mapping
 from omsim.sim.behaviour import CustomerBehaviour
 from omsim.sim.demand import OrderDraft
 
@@ -196,6 +196,7 @@ def received_lines(
     out = {ln.id: ln.quantity_expected for ln in lines}
     if received is None:
         return out
+    received = as_mapping(received, "receive_return")
     by_key: dict[str, Any] = {}
     for ln in lines:
         by_key[ln.id] = ln

@@ -40,7 +40,7 @@ from omsim.domain import (
 )
 from omsim.sandbox import snapshot
 from omsim.sandbox.view import StepResult
-from omsim.scenario.loading import load_scenario
+from omsim.scenario.loading import deep_merge, load_scenario, scenario_from_dict
 from omsim.scenario.schema import Scenario
 from omsim.sim.flows.exception_desk import close_exception, work_exception
 from omsim.sim.flows.routing import open_units, route_summary, routing_scheduler
@@ -83,6 +83,21 @@ class Refused(ActionRejected):
         self.hint = hint
 
 
+def as_mapping(lines: Any, what: str) -> dict[Any, Any]:
+    """``{key: units}`` from a mapping or (key, units) pairs, as `place_order` takes them."""
+    if lines is None or isinstance(lines, dict):
+        return dict(lines or {})
+    pairs = list(lines) if isinstance(lines, list | tuple) else None
+    if pairs is None or not all(isinstance(p, list | tuple) and len(p) == 2 for p in pairs):
+        raise Refused(f"{what}: lines must be {{sku: units}} or [(sku, units), ...], got {lines!r}")
+    merged: dict[Any, Any] = {}
+    for key, units in pairs:
+        merged[key] = units if key not in merged else (merged[key], units)
+    if any(isinstance(v, tuple) for v in merged.values()):
+        raise Refused(f"{what}: a line is given twice in {lines!r}; give each once")
+    return merged
+
+
 class SandboxBase:
     """The model, the holds and the step machinery; the actions are in `Sandbox`."""
 
@@ -100,7 +115,8 @@ class SandboxBase:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, **overrides)
         elif overrides:
-            scenario = Scenario.model_validate({**scenario.model_dump(), **overrides})
+            data = deep_merge(scenario.model_dump(mode="json"), overrides)
+            scenario = scenario_from_dict(data, source=f"scenario {scenario.name} with overrides")
         self.scenario = scenario
         self.model: Model = build_model(scenario, seed)
         self.env: simpy.Environment = self.model.env
@@ -220,6 +236,7 @@ class SandboxBase:
         """OrderItemSummary id -> units from ``{sku or OrderItemSummary id: units}``."""
         products = summary.product_items
         by_key = {i.stock_keeping_unit: i.id for i in products} | {i.id: i.id for i in products}
+        lines = as_mapping(lines, what)
         if not lines:
             raise Refused(
                 f"OrderSummary {summary.id}: {what}: no lines given",
@@ -315,7 +332,7 @@ class SandboxBase:
         """Let ``hours`` pass: the flows pick, pack, ship, deliver and capture meanwhile."""
 
         def do() -> tuple[str, str | None]:
-            if not isinstance(hours, int | float) or not math.isfinite(hours) or hours <= 0:
+            if not positive_hours(hours):
                 raise Refused(f"hours must be a positive number, got {hours!r}")
             self.env.run(until=self.env.now + hours)
             return f"{hours:g} hours passed", self.mine[-1] if self.mine else None
@@ -341,6 +358,8 @@ class SandboxBase:
                 raise Refused(
                     f"unknown milestone {milestone!r}", "Milestones: " + ", ".join(MILESTONES)
                 )
+            if not positive_hours(within_hours):
+                raise Refused(f"within_hours must be a positive number, got {within_hours!r}")
             if self._idle(summary):
                 raise Refused(
                     f"nothing is under way on {summary.id}: {milestone!r} cannot happen "
@@ -352,7 +371,8 @@ class SandboxBase:
             mark = len(log)
             while not reached[0]:
                 if env.peek() > limit:
-                    env.run(until=limit)
+                    if limit > env.now:
+                        env.run(until=limit)
                     return (
                         f"{milestone!r} did not happen to {summary.id} within "
                         f"{within_hours:g} hours",
@@ -384,11 +404,26 @@ class SandboxBase:
         track = self.model.tracks[summary.id]
         waiting = 1 + (summary.id in self._routing_holds)
         waiting += sum(held[2] == summary.id for held in self._desk_holds.values())
+        ro = summary.exchange_return_order
+        if ro is not None and ro.status_category == "Activated":
+            waiting += 1  # the exchange waits for the old units' return (it polls daily)
         return track.active <= waiting and not track.routing_scheduled
+
+
+def positive_hours(hours: Any) -> bool:
+    """A finite number of hours above 0 (not a bool)."""
+    return (
+        isinstance(hours, int | float)
+        and not isinstance(hours, bool)
+        and math.isfinite(hours)
+        and hours > 0
+    )
 
 
 def _waiting_hint(sb: SandboxBase, summary: OrderSummary) -> str:
     """What the order waits for when nothing is scheduled."""
+    if all(i.quantity_net_ordered == 0 for i in summary.product_items):
+        return f"every unit of {summary.id} is canceled: nothing is left to happen to it"
     if summary.id in sb._routing_holds:
         return f"{summary.id} waits for routing: route it"
     if summary.active_process_exception_count:
