@@ -1,14 +1,20 @@
 """The default scenario lands in the published bands it is calibrated to (issue 11).
 
-Six replications of ``regional_retailer`` on a 42-day horizon (its own seed, run folders kept),
-shared by every test of the module: about a minute on 2 cores. Each band of
-`omsim.calibration.BANDS` that applies to the scenario must hold with the whole 95% interval
-over the replications inside it (the verdict "in band"): the matured return rate overall
-(15-21%: NRF and Appriss Retail, 2023; NRF and Happy Returns, 2024) and for apparel (30-40%:
-AlixPartners, 2017), multi-unit orders shipped from two or more origins (20-40%, below the
-38% Kurt Salmon and StellaService measured at peak in 2014) and orders collected in store
-(14-18%: Adobe Analytics, 15.9% in November 2024). ``make calibration`` runs the full
-horizon with ten replications for docs/calibration.md.
+Each band of `omsim.calibration.BANDS` that applies to ``regional_retailer`` on a 42-day
+horizon (its own seed): the matured return rate overall (15-21%: NRF and Appriss Retail, 2023;
+NRF and Happy Returns, 2024) and for apparel (30-40%: AlixPartners, 2017), multi-unit orders
+shipped from two or more origins (20-40%, below the 38% Kurt Salmon and StellaService measured
+at peak in 2014) and orders collected in store (14-18%: Adobe Analytics, 15.9% in November
+2024).
+
+Two strengths, by cost:
+
+* ``make test`` runs three replications (about 70 s of CPU), shared by every test of the
+  module: each band's mean over them is inside the band and no band's 95% interval lies
+  wholly outside it (three replications give intervals too wide to be shown inside);
+* ``make calibration`` (marker ``calibration``, deselected by default) runs six and asks for
+  the verdict "in band": the whole 95% interval inside every band. ``make calibration`` also
+  runs the full horizon with ten replications for docs/calibration.md.
 
 The other tests read the first replication's run folder; where a bound is omsim's own
 reasoning rather than a published figure, the test says so.
@@ -30,19 +36,26 @@ from omsim.experiments import ExperimentResult, replicate
 from omsim.scenario import load_scenario
 from omsim.scenario.schema import Scenario
 
-pytestmark = pytest.mark.slow(cpu_seconds=110)  # six 42-day replications
+pytestmark = pytest.mark.slow(cpu_seconds=70)  # three 42-day replications
 
-REPLICATIONS = 6
+REPLICATIONS = 3
+FULL_REPLICATIONS = 6  # the calibration marker's interval check
 HORIZON_DAYS = 42  # the matured cohort: orders delivered in the first 12 days
+
+
+def _replicate(
+    tmp_path_factory: pytest.TempPathFactory, n: int
+) -> tuple[Scenario, ExperimentResult]:
+    scenario = load_scenario("regional_retailer", horizon_days=HORIZON_DAYS)
+    runs = tmp_path_factory.mktemp("runs")
+    result = replicate(scenario, n, keep_runs=runs, progress=False)
+    assert result.n_failed == 0, result.failures
+    return scenario, result
 
 
 @pytest.fixture(scope="module")
 def replicated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, ExperimentResult]:
-    scenario = load_scenario("regional_retailer", horizon_days=HORIZON_DAYS)
-    runs = tmp_path_factory.mktemp("runs")
-    result = replicate(scenario, REPLICATIONS, keep_runs=runs, progress=False)
-    assert result.n_failed == 0, result.failures
-    return scenario, result
+    return _replicate(tmp_path_factory, REPLICATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +67,31 @@ def default_run(replicated) -> tuple[Scenario, EventLogTables, dict[str, Any]]:
     return scenario, EventLog.read_parquet(folder), kpis
 
 
-def test_every_published_band_holds_over_the_replications(replicated) -> None:
-    scenario, result = replicated
+def _bands(scenario: Scenario) -> list[Any]:
     bands = [b for b in bands_for(scenario.name) if b.low is not None or b.high is not None]
     assert len(bands) >= 4
+    return bands
+
+
+def test_every_published_band_holds_the_mean_over_the_replications(replicated) -> None:
+    scenario, result = replicated
+    bands = _bands(scenario)
     table = calibration_table(result, bands, scenario=scenario)
     assert (table["n"] == REPLICATIONS).all(), table
+    shown = table[["figure", "mean", "ci_low", "ci_high", "verdict"]]
+    assert not set(table["verdict"]) & {"below", "above"}, shown
+    for band, mean in zip(bands, table["mean"], strict=True):
+        assert band.low is None or mean >= band.low, shown
+        assert band.high is None or mean <= band.high, shown
+
+
+@pytest.mark.calibration
+def test_every_published_band_holds_the_whole_interval(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    scenario, result = _replicate(tmp_path_factory, FULL_REPLICATIONS)
+    table = calibration_table(result, _bands(scenario), scenario=scenario)
+    assert (table["n"] == FULL_REPLICATIONS).all(), table
     assert set(table["verdict"]) == {"in band"}, table[["figure", "mean", "ci_low", "ci_high"]]
 
 
