@@ -23,7 +23,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats as scipy_stats
 
 __all__ = [
     "CONFIDENCE",
@@ -38,6 +37,15 @@ __all__ = [
     "summarize",
     "t_interval",
 ]
+
+
+def _scipy_stats() -> Any:
+    """scipy.stats, imported on first use: it is most of the import time of a replication's
+    worker process, which never needs it (a worker runs the model and its KPIs)."""
+    from scipy import stats
+
+    return stats
+
 
 CONFIDENCE = 0.95
 """Default two-sided confidence level of intervals (a probability)."""
@@ -147,7 +155,7 @@ def _finite(values: ArrayLike | pd.Series) -> np.ndarray:
 
 def _t_quantile(confidence: float, n: int) -> float:
     """The two-sided Student-t critical value for ``n`` values (``n - 1`` degrees of freedom)."""
-    return float(scipy_stats.t.ppf((1.0 + confidence) / 2.0, n - 1))
+    return float(_scipy_stats().t.ppf((1.0 + confidence) / 2.0, n - 1))
 
 
 def _mean_and_sd(finite: np.ndarray) -> tuple[float, float]:
@@ -385,7 +393,7 @@ def _paired_p_value(differences: np.ndarray) -> float:
         return math.nan
     if np.all(differences == differences[0]):
         return 1.0 if differences[0] == 0.0 else 0.0
-    return float(scipy_stats.ttest_1samp(differences, 0.0).pvalue)
+    return float(_scipy_stats().ttest_1samp(differences, 0.0).pvalue)
 
 
 def _pairs(baseline: pd.DataFrame, variant: pd.DataFrame, kpi: str) -> pd.DataFrame:
@@ -533,10 +541,10 @@ def _welch(baseline: np.ndarray, variant: np.ndarray, confidence: float) -> dict
     df = se**4 / sum(
         share**2 / (len(x) - 1) for share, x in zip(shares, (baseline, variant), strict=True)
     )
-    half_width = float(scipy_stats.t.ppf((1.0 + confidence) / 2.0, df)) * se
+    half_width = float(_scipy_stats().t.ppf((1.0 + confidence) / 2.0, df)) * se
     # Welch's t test from its statistic (scipy's ttest_ind gives the same p-value but warns of
     # "catastrophic cancellation" when one side is constant, which is common for a KPI)
-    p = float(2.0 * scipy_stats.t.sf(abs(difference) / se, df))
+    p = float(2.0 * _scipy_stats().t.sf(abs(difference) / se, df))
     return {
         "difference": difference,
         "se": se,
