@@ -1,8 +1,8 @@
 """The Order Summary record page as an admin sees it, rendered as HTML for notebooks.
 
 Header fields and totals, the line table with every quantity bucket and the status, then the
-related lists: fulfillment orders, invoices, credit memos, return orders and active process
-exceptions. Used by ``OrderSummary._repr_html_``.
+related lists: fulfillment orders, invoices, credit memos, return orders and process exceptions
+(each with its status; the banner counts the active ones). Used by ``OrderSummary._repr_html_``.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def order_summary_html(s: OrderSummary) -> str:
             "Status",
             "OrderLifeCycleType",
             "SourceProcess",
+            "SourceOrderSummaryId",
             "RoutingAttempts",
             "ActiveProcessExceptionCount",
             "TotalAmount",
@@ -77,6 +78,7 @@ def order_summary_html(s: OrderSummary) -> str:
                 s.status,
                 s.order_life_cycle_type.value,
                 s.source_process.value,
+                s.source_order_summary_id or "",
                 s.routing_attempts,
                 s.active_process_exception_count,
                 money(s.total_amount_cents),
@@ -172,12 +174,11 @@ def order_summary_html(s: OrderSummary) -> str:
         ],
     )
     pes = _table(
-        "Active Process Exceptions",
-        ["Id", "Category", "Severity", "Status", "AttachedTo", "Message"],
+        "Process Exceptions",
+        ["Id", "Category", "Severity", "Status", "StatusCategory", "AttachedTo", "Message"],
         [
-            [p.id, p.category, p.severity, p.status, p.attached_to_id, p.message]
+            [p.id, p.category, p.severity, p.status, p.status_category, p.attached_to_id, p.message]
             for p in s.process_exceptions
-            if p.is_active
         ],
     )
     return (

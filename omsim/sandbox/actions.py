@@ -83,10 +83,17 @@ class Sandbox(SandboxBase):
                 reason = explain.last_checkout_failure(model.log)
                 raise explain.LostSale(f"checkout failed: {reason}")
             summary = model.summaries[created[0]]
+            fallback = model.tracks[summary.id].draft.pickup_fallback
+            shipped = (
+                ""
+                if fallback is None
+                else f"; Pickup was not possible ({fallback}), so it ships Standard"
+            )
             return (
                 f"Order {summary.original_order_id} captured as Order Summary {summary.id} "
                 f"(OrderNumber {summary.order_number}), "
-                f"{summary.grand_total_amount_cents} cents authorized; it waits for routing",
+                f"{summary.grand_total_amount_cents} cents authorized{shipped}; it waits for "
+                "routing",
                 summary.id,
             )
 
@@ -171,11 +178,32 @@ class Sandbox(SandboxBase):
 
         def do() -> tuple[str, str | None]:
             summary = self.order(ref)
+            explain.refuse_exchange_cancel(summary)
             units = self._product_lines(summary, lines, "cancel")
+            held_at_store = self._pickup_units_held(summary, units)
             cancel_units(self.model, summary, units, reason)
+            for store, skus in held_at_store.items():
+                self.model.inventory.release_reservation(store, skus)
             return f"canceled {sum(units.values())} unit(s) ({reason})", summary.id
 
         return self._step("cancel", ref, do, lambda e: explain.cancel_hint(self.order(ref), lines))
+
+    def _pickup_units_held(
+        self, summary: OrderSummary, units: dict[str, int]
+    ) -> dict[str, dict[str, int]]:
+        """Store -> SKU -> units of ``units`` a Pickup checkout reserved at its store and no
+        fulfillment order holds yet: before its routing only (`reserve_stock` holds a
+        pickup basket at the store, not at the location group)."""
+        if summary.id not in self._routing_holds:
+            return {}
+        held: dict[str, dict[str, int]] = {}
+        for item_id, n in units.items():
+            item = summary.item(item_id)
+            group = summary.delivery_group(item.order_delivery_group_summary_id)
+            if group.delivery_method == "Pickup" and group.pickup_location_id:
+                skus = held.setdefault(group.pickup_location_id, {})
+                skus[item.stock_keeping_unit] = skus.get(item.stock_keeping_unit, 0) + n
+        return held
 
     def cancel_fulfillment_order(
         self, fulfillment_order: Any, lines: dict[str, int] | None = None
@@ -215,7 +243,12 @@ class Sandbox(SandboxBase):
                 summary.id,
             )
 
-        return self._step("cancel_fulfillment_order", summary, do)
+        return self._step(
+            "cancel_fulfillment_order",
+            summary,
+            do,
+            lambda e: "" if summary is None else explain.fulfillment_orders(summary),
+        )
 
     # returns and exchanges --------------------------------------------------------------------
 
@@ -350,6 +383,7 @@ class Sandbox(SandboxBase):
         def do() -> tuple[str, str | None]:
             summary = self.order(ref)
             _check_reason(reason, RESHIP_REASONS, "reason")
+            explain.refuse_reship_during_parcel_exception(summary)
             units = self._product_lines(summary, lines, "reship")
             for item_id, n in units.items():
                 available = summary.item(item_id).quantity_available_to_reship

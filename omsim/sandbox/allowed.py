@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from omsim.domain import ActionRejected, OrderSummary, adjust, preview_return
 from omsim.domain.picklists import ItemType
+from omsim.sandbox.explain import PARCEL_EXCEPTIONS
 from omsim.sandbox.session import PAYMENT_REMEDIES
 
 if TYPE_CHECKING:
@@ -103,10 +104,11 @@ def allowed_actions(sb: SandboxBase, summary: OrderSummary) -> dict[str, Allowed
     track = sb.model.tracks[summary.id]
     held = summary.id in sb._routing_holds
     left = any(i.quantity_available_to_fulfill for i in summary.product_items)
+    queued = summary.id in sb.model.routing_queue
     routable = (held and left) or (
         not held
         and not summary.active_process_exception_count
-        and not track.routing_scheduled
+        and (queued or not track.routing_scheduled)
         and any(
             i.quantity_available_to_fulfill
             for i in summary.product_items
@@ -141,7 +143,9 @@ def allowed_actions(sb: SandboxBase, summary: OrderSummary) -> dict[str, Allowed
         "route": Allowed(True, "routing waits for you")
         if routable
         else Allowed(False, "no units to route (QuantityAvailableToFulfill 0, or routing waits)"),
-        "cancel": _from(
+        "cancel": Allowed(False, "canceling an exchange's replacement is not modelled")
+        if summary.source_process.value == "Exchange"
+        else _from(
             _by_sku(summary, "quantity_available_to_cancel"), "QuantityAvailableToCancel is 0"
         ),
         "cancel_fulfillment_order": _from(
@@ -152,7 +156,11 @@ def allowed_actions(sb: SandboxBase, summary: OrderSummary) -> dict[str, Allowed
         ),
         "exchange": _from(_exchangeable(summary), "nothing delivered and paid to exchange"),
         "receive_return": _from(returns, "no return order waits for its parcel"),
-        "reship": _from(
+        "reship": Allowed(False, "a lost or damaged parcel's exception is active: resolve it")
+        if any(
+            p.is_active and p.description in PARCEL_EXCEPTIONS for p in summary.process_exceptions
+        )
+        else _from(
             _by_sku(summary, "quantity_available_to_reship"), "QuantityAvailableToReship is 0"
         ),
         "discount": _from(

@@ -224,3 +224,37 @@ def received_lines(
             )
         out[ln.id] = units
     return out
+
+
+PARCEL_EXCEPTIONS = ("lost parcel", "damaged parcel")
+"""Process exception kinds whose remedy reships or refunds the parcel's units."""
+
+
+def refuse_exchange_cancel(summary: OrderSummary) -> None:
+    """Canceling an exchange's replacement is refused: omsim does not yet send the returned
+    units' credit back to the card when the replacement is canceled (it stays exchange
+    credit), so the customer would lose it."""
+    if summary.source_process.value == "Exchange":
+        raise Refused(
+            f"OrderSummary {summary.id} is an exchange (SourceProcess Exchange): canceling "
+            "its replacement is not modelled (the returned units' credit would not reach the "
+            "card)",
+            "Receive the old units back (receive_return) and let the replacement ship; "
+            "return it afterwards if the customer does not want it",
+        )
+
+
+def refuse_reship_during_parcel_exception(summary: OrderSummary) -> None:
+    """A lost or damaged parcel's exception reships (or refunds) its units when resolved:
+    a reshipment by hand meanwhile would send (or pay for) them twice."""
+    waiting = [
+        pe.id
+        for pe in summary.process_exceptions
+        if pe.is_active and pe.description in PARCEL_EXCEPTIONS
+    ]
+    if waiting:
+        raise Refused(
+            f"OrderSummary {summary.id}: ProcessException {', '.join(waiting)} for a lost or "
+            "damaged parcel is active; resolving it reships or refunds the parcel's units",
+            f"Resolve {waiting[0]} instead",
+        )

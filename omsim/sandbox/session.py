@@ -49,7 +49,6 @@ from omsim.sim.processes import order_arrivals, replenishment
 from omsim.sim.retirement import RunIntegrityError
 
 MILESTONES: dict[str, str] = {
-    "order summary created": "Order Summary Created",
     "payment authorized": "Payment Authorized",
     "routing attempted": "Routing Attempted",
     "fulfillment order created": "Fulfillment Order Created",
@@ -135,6 +134,7 @@ class SandboxBase:
         self.env.process(routing_scheduler(self.env, self.model))
         self.env.process(replenishment(self.env, self.model))
         self._last: snapshot.Snapshot = {}
+        self._current: str | None = None  # the Order Summary the last step acted on
         self._placing: Any = None
         """The customer behaviour of the checkout `place_order` is running (it tells the
         trainer's new Order Summary from a simulated customer's at the same instant)."""
@@ -222,12 +222,16 @@ class SandboxBase:
             ref = ref.id
         summaries = self.model.summaries
         if isinstance(ref, str):
-            if ref in summaries:
-                return summaries[ref]
-            for summary in summaries.values():
-                if summary.order_number == ref:
-                    return summary
+            for summary_id in self.mine:
+                if ref in (summary_id, summaries[summary_id].order_number):
+                    return summaries[summary_id]
         yours = ", ".join(self.mine) or "none yet: place_order first"
+        if isinstance(ref, str) and ref in summaries:
+            raise Refused(
+                f"Order Summary {ref} is a simulated customer's (background demand), not one "
+                "of yours: the flows and the service desk work it",
+                f"Your Order Summaries: {yours}",
+            )
         raise Refused(f"no Order Summary {ref!r}", f"Your Order Summaries: {yours}")
 
     def _product_lines(
@@ -292,6 +296,8 @@ class SandboxBase:
             )
         self._settle_now()
         self._check()
+        if summary_id is not None:
+            self._current = summary_id
         before, after = self._last, snapshot.take(self._summaries())
         self._last = after
         page = ""
@@ -335,7 +341,7 @@ class SandboxBase:
             if not positive_hours(hours):
                 raise Refused(f"hours must be a positive number, got {hours!r}")
             self.env.run(until=self.env.now + hours)
-            return f"{hours:g} hours passed", self.mine[-1] if self.mine else None
+            return f"{hours:g} hours passed", self._current
 
         return self._step("advance", None, do)
 
@@ -349,7 +355,7 @@ class SandboxBase:
         happen; when it has not happened after ``within_hours`` the clock stops there and the
         result says so (``ok`` False, records may have changed meanwhile).
         """
-        key = milestone.lower().strip() if isinstance(milestone, str) else milestone
+        key = milestone.lower().strip() if isinstance(milestone, str) else None
         reached = [False]
 
         def do() -> tuple[str, str | None]:
@@ -428,8 +434,14 @@ def _waiting_hint(sb: SandboxBase, summary: OrderSummary) -> str:
         return f"{summary.id} waits for routing: route it"
     if summary.active_process_exception_count:
         return f"{summary.id} has an active process exception: resolve it"
-    if any(open_units(summary, g.id) for g in summary.delivery_groups):
+    groups = {g.id: g.delivery_method for g in summary.delivery_groups}
+    if any(open_units(summary, g) for g, method in groups.items() if method != "Pickup"):
         return f"{summary.id} has units to route: route it"
+    if any(open_units(summary, g) for g, method in groups.items() if method == "Pickup"):
+        return f"{summary.id} has pickup units on no fulfillment order: cancel them (cancel)"
+    returns = [ro.id for ro in summary.return_orders if ro.open_lines]
+    if returns:
+        return f"return order {', '.join(returns)} waits for its parcel: receive_return it"
     return (
         "Every fulfillment order has finished: return, exchange or reship units, or place an order"
     )

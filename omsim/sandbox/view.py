@@ -3,7 +3,8 @@
 `StepResult` renders in Jupyter (``_repr_html_``) as an admin meets the step: the action's
 outcome in one sentence (or the refusal, with what is available instead), the Order Summary's
 record page (`omsim.domain.record_page`), the field changes since the last step and the
-related records it created. Printed, it is the same in plain text.
+related records it created. Printed, it is the outcome, the events, the new records and the
+changes in plain text (the record page is HTML only; ``sb.order(ref)`` prints the records).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class StepResult:
         parts = [self._headline()]
         if self.hint:
             parts.append(self.hint)
+        if self.activities:
+            parts.append("Events: " + " -> ".join(self.activities))
         if len(self.new_records):
             parts.append("New records:\n" + self.new_records.to_string(index=False))
         if len(self.changes):
