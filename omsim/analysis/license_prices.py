@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omsim.scenario.currencies import ISO_4217
-from omsim.scenario.loading import _UniqueKeyLoader
+from omsim.scenario.loading import UniqueKeyLoader
 
 __all__ = [
     "EXAMPLE_PRICES",
@@ -171,7 +171,7 @@ def load_price_table(path: str | Path) -> PriceTable:
     """
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except (FileNotFoundError, IsADirectoryError):
         raise PriceTableError(f"{path}: no such price table file") from None
     except UnicodeDecodeError as error:

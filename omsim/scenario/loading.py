@@ -35,7 +35,7 @@ SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 """Where the shipped scenarios live (``scenarios/`` at the top of the repository)."""
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class UniqueKeyLoader(yaml.SafeLoader):
     """YAML's safe loader, refusing a key given twice in one mapping (the last would win)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -76,7 +76,7 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError(f"{path}: 'extends' makes a cycle: {chain}")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
     except IsADirectoryError:
