@@ -1,7 +1,8 @@
 """The ``omsim`` command: ``omsim run SCENARIO [--seed N] [--out DIR] [--force] [--ocel ...]``,
 the experiments ``omsim replicate``, ``compare`` and ``sweep`` (`omsim.cli_experiments`), and
-``omsim calibrate`` (`omsim.cli_calibrate`) and ``omsim report`` (`omsim.cli_report`: the
-notebooks executed into an offline HTML report).
+``omsim calibrate`` (`omsim.cli_calibrate`), ``omsim report`` (`omsim.cli_report`: the
+notebooks executed into an offline HTML report) and ``omsim forecast`` (`omsim.cli_forecast`:
+monthly orders and GMV forecast from a history CSV, and the licensing cost).
 
 Every mistake in the input (the scenario file, an option, the run folder asked for) is found
 before the simulation starts and reported as ``error: ...`` on stderr with exit status 2, no
@@ -21,6 +22,7 @@ import omsim
 from omsim.analysis.kpis import HEADLINE_KPIS
 from omsim.cli_calibrate import add_calibrate_command, calibrate_command
 from omsim.cli_experiments import add_experiment_commands, experiment_command
+from omsim.cli_forecast import add_forecast_command, forecast_command
 from omsim.cli_report import add_report_command, report_command
 from omsim.folders import unwritable_folder
 from omsim.scenario import (
@@ -177,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     add_experiment_commands(commands)
     add_calibrate_command(commands)
     add_report_command(commands)
+    add_forecast_command(commands)
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_command(args)
@@ -184,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         return calibrate_command(args)
     if args.command == "report":
         return report_command(args)
+    if args.command == "forecast":
+        return forecast_command(args)
     return experiment_command(args)
 
 
