@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     from omsim.forecast import BacktestResult, HistoryForecast, OrderHistory
     from omsim.forecast.costs import ForecastCosts
 
-__all__ = ["add_forecast_command", "forecast_command"]
+from omsim.cli_forecast_text import costs_frame, costs_text, monthly_table
+
+__all__ = ["add_forecast_command", "costs_frame", "forecast_command"]
 
 DEFAULT_OUT = Path("reports")
 HOLDOUT_MONTHS = 12
@@ -242,10 +244,10 @@ def forecast_command(args: argparse.Namespace) -> int:
         return 130
     print(_heading(plan, forecast, args))
     print()
-    print(_monthly_table(forecast, backtests))
+    print(monthly_table(forecast, backtests))
     if costs is not None:
         print()
-        print(_costs_text(costs, assumed=args.currency is None))
+        print(costs_text(costs, assumed=args.currency is None))
     tables = {"forecast": forecast.table}
     if costs is not None:
         tables["costs"] = costs_frame(costs)
@@ -329,14 +331,6 @@ def _name(channel: str | None) -> str:
 
 # --- printing --------------------------------------------------------------------------------
 
-_BOUNDS = {"p2_5": "P2.5", "p10": "P10", "forecast": "forecast", "p90": "P90", "p97_5": "P97.5"}
-"""Printed columns of a forecast table, lowest bound first, and their headings."""
-_METHODS = {"model": "model", "seasonal_naive": "seasonal naive"}
-_MEASURES = {
-    "orders": "Order Summaries created per month",
-    "gmv_cents": "GMV per month, currency units",
-}
-
 
 def _heading(plan: _Plan, forecast: HistoryForecast, args: argparse.Namespace) -> str:
     from omsim.forecast import ALL_CHANNELS
@@ -354,127 +348,6 @@ def _heading(plan: _Plan, forecast: HistoryForecast, args: argparse.Namespace) -
         f"forecast {len(months)} months ({months[0]} to {months[-1]}), {args.paths} simulated "
         f"paths, seed {args.seed}"
     )
-
-
-def _shown(value: float, measure: str) -> str:
-    """A count as a whole number, GMV cents as currency units with two decimals."""
-    if measure == "gmv_cents":
-        return f"{value / 100:,.2f}"
-    return f"{round(value):,}"
-
-
-def _monthly_table(
-    forecast: HistoryForecast, backtests: dict[tuple[str, str], BacktestResult | str]
-) -> str:
-    """Per series: its months (model and baseline rows), then its backtest's verdict."""
-    widths = [16 if s.measure == "gmv_cents" else 10 for s in forecast.series]
-    blocks = []
-    for series, width in zip(forecast.series, widths, strict=True):
-        table = series.table().sort_values("month", kind="stable")  # both methods per month
-        head = f"{'month':<9}{'method':<16}" + "".join(f"{h:>{width}}" for h in _BOUNDS.values())
-        lines = [
-            f"{series.channel}: {_MEASURES[series.measure]}",
-            "(model: median of the simulated paths; seasonal naive: the same month a year "
-            "before; P10-P90 is the 80% interval, P2.5-P97.5 the 95%)",
-            head,
-            "-" * len(head),
-        ]
-        for row in table.itertuples(index=False):
-            values = "".join(
-                f"{_shown(getattr(row, column), series.measure):>{width}}" for column in _BOUNDS
-            )
-            lines.append(f"{row.month:<9}{_METHODS[str(row.method)]:<16}{values}")
-        lines.append(_verdict(backtests[(series.channel, series.measure)]))
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-def _verdict(result: BacktestResult | str) -> str:
-    if isinstance(result, str):
-        return f"backtest: {result}"
-    model, naive = result.metrics.loc["model"], result.metrics.loc["seasonal_naive"]
-    return (
-        f"backtest: {result.verdict}; share of held-out months inside the 80% interval: "
-        f"model {model['coverage_80']:.0%}, seasonal naive {naive['coverage_80']:.0%}; "
-        f"the 95%: {model['coverage_95']:.0%}, {naive['coverage_95']:.0%}"
-    )
-
-
-def _money(cents: float, currency: str) -> str:
-    return f"{currency} {cents / 100:,.2f}"
-
-
-def _costs_text(costs: ForecastCosts, *, assumed: bool) -> str:
-    """Each licensing model's cost of the contract year, its interval, the entitlement, and
-    the break-even."""
-    cur = costs.currency
-    comparison = costs.comparison
-    first, last = costs.months[0], costs.months[-1]
-    share = f"{comparison.order_summary.coverage:.0%}"
-    head = (
-        f"{'licensing model':<18}{'expected':>20}{share + ' interval':>44}"
-        f"{'P(above entitlement)':>22}  entitlement"
-    )
-    lines = [
-        f"Licensing cost of one contract year ({first} to {last}), {costs.channel}, {cur}",
-    ]
-    if assumed:
-        lines.append(
-            f"(the history names no currency: its GMV is taken to be in {cur}, the price "
-            "table's; give --currency to check it)"
-        )
-    lines += [head, "-" * len(head)]
-    for summary, label in ((comparison.order_summary, "Order Summaries"), (comparison.gmv, "GMV")):
-        interval = f"{_money(summary.low_cents, cur)} to {_money(summary.high_cents, cur)}"
-        if summary.committed_volume is None or summary.p_exceeds_entitlement is None:
-            p_above, committed = "-", "none"
-        elif summary.model == "order_summary":
-            p_above = f"{summary.p_exceeds_entitlement:.1%}"
-            committed = f"{summary.committed_volume:,} Order Summaries"
-        else:
-            p_above = f"{summary.p_exceeds_entitlement:.1%}"
-            committed = f"{_money(summary.committed_volume, cur)} of GMV"
-        lines.append(
-            f"{label:<18}{_money(summary.expected_cents, cur):>20}{interval:>44}"
-            f"{p_above:>22}  {committed}"
-        )
-    aov = _money(costs.average_order_value_cents, cur)
-    lines.append(
-        f"expected volume: {comparison.order_summary.expected_volume:,.0f} Order Summaries, "
-        f"{_money(comparison.gmv.expected_volume, cur)} of GMV (average order value {aov})"
-    )
-    even = costs.break_even
-    if even.order_summaries is None or even.gmv_cents is None:
-        lines.append(f"break-even: none; {even.reason}")
-    else:
-        by = "Order Summaries" if even.cheaper_below == "order_summary" else "GMV"
-        cheaper = f"licensing by {by}"
-        more = ""
-        if len(even.crossings) > 1:
-            again = ", ".join(f"{x:,.0f}" for x in even.crossings[1:])
-            more = f" (the cheaper model changes again at {again})"
-        lines.append(
-            f"break-even: {even.order_summaries:,.0f} Order Summaries a year "
-            f"({_money(even.gmv_cents, cur)} of GMV) at an average order value of {aov}; "
-            f"below it {cheaper} is cheaper{more}"
-        )
-    lines.append(
-        f"licensing by GMV cheaper on {comparison.p_gmv_cheaper:.0%} of the paths (the count's "
-        "and the GMV's paths are drawn independently, so this share is approximate)"
-    )
-    return "\n".join(lines)
-
-
-def costs_frame(costs: ForecastCosts) -> pd.DataFrame:
-    """`ForecastCosts.table` with the channel, the year's months and the break-even, to write."""
-    frame = costs.table
-    frame.insert(0, "last_month", str(costs.months[-1]))
-    frame.insert(0, "first_month", str(costs.months[0]))
-    frame.insert(0, "channel", costs.channel)
-    frame["average_order_value_cents"] = costs.average_order_value_cents
-    even = costs.break_even.order_summaries
-    frame["break_even_order_summaries"] = float("nan") if even is None else even
-    return frame
 
 
 def _write(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
