@@ -22,7 +22,7 @@ The tables are written into ``--out`` (default ``reports/forecast-<UTC time>/``)
 the price table, the folder) is found before the forecast starts and reported as ``error: ...``
 on stderr with exit status 2, no traceback and nothing written. Exit status 0 on success.
 
-The forecast from a scenario (``omsim forecast SCENARIO``) is not on the command line yet.
+``omsim forecast SCENARIO`` forecasts from a scenario instead (`omsim.cli_forecast_scenario`).
 """
 
 from __future__ import annotations
@@ -65,13 +65,20 @@ def add_forecast_command(commands: Any) -> None:
         "forecast",
         help="forecast monthly orders and GMV from a history CSV, and the licensing cost",
         description="Forecast monthly Order Summaries created and GMV from an order history "
-        "CSV, beside a seasonal-naive baseline, backtested; with --prices, what each "
-        "licensing model would cost. From a scenario (omsim forecast SCENARIO): not yet; "
-        "--history is required for now.",
+        "CSV (beside a seasonal-naive baseline, backtested) or from a scenario's demand "
+        "process (a Monte Carlo, no discrete-event run); with --prices, what each licensing "
+        "model would cost.",
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="a shipped scenario's name or a scenario file: forecast its demand by Monte Carlo "
+        "(give this or --history)",
     )
     parser.add_argument(
         "--history",
-        required=True,
+        default=None,
         metavar="FILE.csv",
         help="daily or monthly orders (date, orders, optional gmv or gmv_cents, channel); "
         "see docs/forecasting.md",
@@ -79,9 +86,18 @@ def add_forecast_command(commands: Any) -> None:
     parser.add_argument(
         "--horizon-months",
         type=int,
-        default=low,
+        default=None,
         metavar="N",
-        help=f"calendar months to forecast, {low} to {high} (default {low})",
+        help=f"calendar months to forecast: from a history {low} to {high} (default {low}); "
+        "from a scenario 1 to 36 from its start (default: the months its horizon touches)",
+    )
+    parser.add_argument(
+        "--growth-sd",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="scenario only: the standard deviation of the yearly growth rate around the "
+        "scenario's trend_per_year, a fraction (default 0: the trend as given)",
     )
     parser.add_argument(
         "--channel",
@@ -138,13 +154,16 @@ class _Plan:
 def _check(args: argparse.Namespace) -> _Plan:
     """Read the inputs and refuse every problem before any long work starts."""
     from omsim.analysis.license_prices import load_price_table
-    from omsim.folders import unwritable_folder
     from omsim.forecast import read_history
     from omsim.forecast.costs import check_pricing
     from omsim.forecast.models import HORIZON_MONTHS, MIN_HISTORY_MONTHS
     from omsim.scenario.validation import seed_problem
 
     low, high = HORIZON_MONTHS
+    if args.horizon_months is None:
+        args.horizon_months = low
+    if args.growth_sd:
+        raise ForecastInputError("command line --growth-sd: only with a SCENARIO")
     if not low <= args.horizon_months <= high:
         raise ForecastInputError(
             f"command line --horizon-months: got {args.horizon_months}: calendar months to "
@@ -162,13 +181,7 @@ def _check(args: argparse.Namespace) -> _Plan:
             "command line --currency: only with --prices (it is checked against the price "
             "table's currency)"
         )
-    out = Path(args.out) if args.out else _default_out()
-    label = "--out" if args.out else "output folder"
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        kind = "an existing folder that is not empty" if out.is_dir() else "an existing file"
-        raise ForecastInputError(f"{label} {out}: {kind}; give a new or empty folder")
-    if (problem := unwritable_folder(out)) is not None:
-        raise ForecastInputError(f"{label} {out}: {problem}")
+    out = out_folder(args)
     history = read_history(args.history)
     months = history.monthly_totals()
     n_complete = int(months["complete"].sum())
@@ -206,6 +219,20 @@ def _check(args: argparse.Namespace) -> _Plan:
     )
 
 
+def out_folder(args: argparse.Namespace) -> Path:
+    """The folder the tables go to: ``--out``, new or empty and writable, or a new default."""
+    from omsim.folders import unwritable_folder
+
+    out = Path(args.out) if args.out else _default_out()
+    label = "--out" if args.out else "output folder"
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        kind = "an existing folder that is not empty" if out.is_dir() else "an existing file"
+        raise ForecastInputError(f"{label} {out}: {kind}; give a new or empty folder")
+    if (problem := unwritable_folder(out)) is not None:
+        raise ForecastInputError(f"{label} {out}: {problem}")
+    return out
+
+
 def _default_out() -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return DEFAULT_OUT / f"forecast-{stamp}"
@@ -229,6 +256,28 @@ def forecast_command(args: argparse.Namespace) -> int:
     from omsim.analysis.license_prices import PriceTableError
     from omsim.forecast import ForecastError, HistoryError
 
+    if (args.scenario is None) == (args.history is None):
+        print(
+            "error: command line: give a SCENARIO (the Monte Carlo of its demand) or "
+            "--history FILE.csv (a forecast from history), one of the two",
+            file=sys.stderr,
+        )
+        return 2
+    if args.scenario is not None:
+        from omsim.cli_forecast_scenario import scenario_forecast_command
+
+        if args.currency is not None:
+            print("error: command line --currency: with --history only", file=sys.stderr)
+            return 2
+        try:
+            out = out_folder(args)
+        except ForecastInputError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if args.paths < 100:
+            print(f"error: command line --paths: got {args.paths}: 100 or more", file=sys.stderr)
+            return 2
+        return scenario_forecast_command(args, out)
     try:
         plan = _check(args)
     except (ForecastInputError, HistoryError, PriceTableError, ForecastError) as error:
@@ -252,7 +301,7 @@ def forecast_command(args: argparse.Namespace) -> int:
     if costs is not None:
         tables["costs"] = costs_frame(costs)
     try:
-        written = _write(plan.out, tables)
+        written = write_tables(plan.out, tables)
     except (OSError, ValueError, TypeError) as error:  # pyarrow's errors are the latter two
         print(f"error: writing {plan.out}: {error}", file=sys.stderr)
         return 2
@@ -350,7 +399,7 @@ def _heading(plan: _Plan, forecast: HistoryForecast, args: argparse.Namespace) -
     )
 
 
-def _write(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
     """Each table as ``NAME.csv`` and ``NAME.parquet`` in ``out``; on a failure, the files
     written so far are removed (and the folder, when this made it)."""
     made = not out.exists()

@@ -74,9 +74,10 @@ def _money(cents: float, currency: str) -> str:
     return f"{currency} {cents / 100:,.2f}"
 
 
-def costs_text(costs: ForecastCosts, *, assumed: bool) -> str:
+def costs_text(costs: ForecastCosts, *, assumed: bool, joint: bool = False) -> str:
     """Each licensing model's cost of the contract year, its interval, the entitlement, and
-    the break-even."""
+    the break-even; ``joint``: each path's count and GMV are one draw (the scenario Monte
+    Carlo), so the share of paths where GMV licensing is cheaper is exact for the forecast."""
     cur = costs.currency
     comparison = costs.comparison
     first, last = costs.months[0], costs.months[-1]
@@ -128,10 +129,13 @@ def costs_text(costs: ForecastCosts, *, assumed: bool) -> str:
             f"({_money(even.gmv_cents, cur)} of GMV) at an average order value of {aov}; "
             f"below it {cheaper} is cheaper{more}"
         )
-    lines.append(
-        f"licensing by GMV cheaper on {comparison.p_gmv_cheaper:.0%} of the paths (the count's "
-        "and the GMV's paths are drawn independently, so this share is approximate)"
+    caveat = (
+        ""
+        if joint
+        else " (the count's and the GMV's paths are drawn independently, so this share is "
+        "approximate)"
     )
+    lines.append(f"licensing by GMV cheaper on {comparison.p_gmv_cheaper:.0%} of the paths{caveat}")
     return "\n".join(lines)
 
 

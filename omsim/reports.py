@@ -160,6 +160,24 @@ NOTEBOOKS: tuple[NotebookPlan, ...] = (
             "outage_hours": 8.0,
         },
     ),
+    # reads an order history (the synthetic sample by default), not the report's scenario;
+    # under 10 s in full or quick on 2 cores, kernel start included (docs/reports.md)
+    NotebookPlan(
+        "04-order-summary-volume-forecast.ipynb",
+        "Order Summary volume and GMV forecast, and what each licensing model would cost",
+        "analysts",
+        parameters={
+            "history": "",
+            "horizon_months": 24,
+            "prices": "",
+            "committed_order_summaries": 0,
+            "holdout_months": 12,
+            "paths": 2000,
+            "seed": 0,
+        },
+        quick={"horizon_months": 12, "paths": 200},
+        takes_scenario=False,
+    ),
     NotebookPlan(
         "05-process-mining.ipynb",
         "Process mining: the OCEL export in pm4py",

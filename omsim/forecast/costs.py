@@ -46,6 +46,7 @@ __all__ = [
     "ForecastCosts",
     "check_pricing",
     "forecast_costs",
+    "price_volumes",
 ]
 
 CONTRACT_MONTHS = 12
@@ -83,8 +84,9 @@ class ForecastCosts:
     order_summaries : numpy.ndarray
         Per simulated path, the year's Order Summaries created (float: simulated totals).
     gmv_cents : numpy.ndarray
-        Per simulated path, the year's GMV in cents. Path ``i`` is NOT drawn jointly with
-        ``order_summaries[i]`` (see `forecast_costs`).
+        Per simulated path, the year's GMV in cents. From a history forecast path ``i`` is
+        NOT drawn jointly with ``order_summaries[i]`` (see `forecast_costs`); from the
+        scenario Monte Carlo it is.
     comparison : CostComparison
         Each model's `CostSummary` and the paired difference per path.
     break_even : BreakEven
@@ -226,26 +228,54 @@ def forecast_costs(
     gmv = _series(forecast, channel, "gmv_cents")
     currency = prices.currency if currency is None else currency
     require_currency(prices, currency, what=f"the GMV of {forecast.source}")
-    counts = orders.paths[:, :months].sum(axis=1)
-    gmv_cents = gmv.paths[:, :months].sum(axis=1)
-    try:
-        comparison = compare_costs(prices, counts, gmv_cents, coverage=coverage)
-    except ValueError as exc:  # a simulated year below 0 (expm1 of a near-empty series)
-        raise ForecastError(
-            f"{forecast.source}, {orders.channel}: the simulated annual volumes cannot be "
-            f"priced: {exc}"
-        ) from None
-    aov = float(gmv_cents.mean() / counts.mean()) if counts.mean() > 0 else float("nan")
-    if not (np.isfinite(aov) and aov > 0):
-        raise ForecastError(
-            f"{forecast.source}, {orders.channel}: the forecast year has no orders or no GMV "
-            "on average, so no average order value for the break-even"
-        )
-    return ForecastCosts(
+    return price_volumes(
+        prices,
+        orders.paths[:, :months].sum(axis=1),
+        gmv.paths[:, :months].sum(axis=1),
         channel=orders.channel,
         months=orders.months[:months],
         currency=currency,
-        order_summaries=counts,
+        coverage=coverage,
+        source=forecast.source,
+    )
+
+
+def price_volumes(
+    prices: PriceTable,
+    order_summaries: np.ndarray,
+    gmv_cents: np.ndarray,
+    *,
+    channel: str,
+    months: pd.PeriodIndex,
+    currency: str,
+    coverage: float = 0.8,
+    source: str = "the forecast",
+) -> ForecastCosts:
+    """Both licensing models priced over simulated annual volumes (one value per path).
+
+    ``order_summaries[i]`` and ``gmv_cents[i]`` are path ``i``'s year; whether they are one
+    joint draw depends on the forecast (`forecast_costs` explains the history forecast's case;
+    the scenario Monte Carlo draws them jointly). Raises `ForecastError` for volumes that
+    cannot be priced (negative) or a year with no orders or GMV on average.
+    """
+    try:
+        comparison = compare_costs(prices, order_summaries, gmv_cents, coverage=coverage)
+    except ValueError as exc:  # a simulated year below 0 (expm1 of a near-empty series)
+        raise ForecastError(
+            f"{source}, {channel}: the simulated annual volumes cannot be priced: {exc}"
+        ) from None
+    mean_count = float(np.mean(order_summaries))
+    aov = float(np.mean(gmv_cents) / mean_count) if mean_count > 0 else float("nan")
+    if not (np.isfinite(aov) and aov > 0):
+        raise ForecastError(
+            f"{source}, {channel}: the forecast year has no orders or no GMV on average, so "
+            "no average order value for the break-even"
+        )
+    return ForecastCosts(
+        channel=channel,
+        months=months,
+        currency=currency,
+        order_summaries=order_summaries,
         gmv_cents=gmv_cents,
         comparison=comparison,
         break_even=break_even(prices, aov),

@@ -1,0 +1,147 @@
+"""``omsim forecast SCENARIO``: the Monte Carlo forecast of a scenario's demand, on the command line.
+
+``omsim forecast SCENARIO [--horizon-months N] [--growth-sd F] [--channel C] [--prices FILE.yaml]
+[--out DIR] [--paths N] [--seed S]`` forecasts the managed Order Summaries created and their GMV
+per month from the scenario's own demand process (`omsim.forecast.scenario.forecast_scenario`:
+no discrete-event run), prints the monthly table (mean, P10, P50, P90 per channel and measure),
+and with ``--prices`` prices the first contract year (the first 12 months; the horizon is
+12 months unless given) under both licensing models on the same paths (count and GMV are one joint
+draw per path here). The table is written as ``forecast.csv`` and ``forecast.parquet`` (and
+``costs.*`` with ``--prices``) into ``--out``. Bad input: ``error: ...``, exit status 2, nothing
+written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from omsim.forecast.scenario import ScenarioForecast
+
+MAX_MONTHS = 36
+"""The longest forecast (months), as for a history."""
+
+
+def scenario_forecast_command(args: argparse.Namespace, out: Path) -> int:
+    """Run the scenario branch of ``omsim forecast``: 0 on success, 2 for bad input."""
+    from omsim.analysis.license_prices import PriceTableError, load_price_table, require_currency
+    from omsim.cli_forecast_text import costs_frame, costs_text
+    from omsim.forecast import ALL_CHANNELS, ForecastError
+    from omsim.forecast.costs import CONTRACT_MONTHS
+    from omsim.forecast.scenario import forecast_scenario
+    from omsim.scenario import ScenarioError, load_scenario
+
+    try:
+        months = args.horizon_months
+        if months is None and args.prices is not None:
+            months = CONTRACT_MONTHS  # a price is annual: forecast the contract year
+        if args.prices is not None and months is not None and months < CONTRACT_MONTHS:
+            raise ForecastError(
+                f"command line --horizon-months: got {months}: pricing with --prices needs a "
+                f"contract year, {CONTRACT_MONTHS} months or more"
+            )
+        if months is not None and not 1 <= months <= MAX_MONTHS:
+            raise ForecastError(
+                f"command line --horizon-months: got {months}: calendar months to forecast "
+                f"from the scenario's start, a whole number from 1 to {MAX_MONTHS}"
+            )
+        if args.growth_sd < 0:
+            raise ForecastError(
+                f"command line --growth-sd: got {args.growth_sd}: the standard deviation of "
+                "the yearly growth rate, a fraction >= 0"
+            )
+        scenario = load_scenario(args.scenario)
+        prices = None
+        if args.prices is not None:
+            prices = load_price_table(args.prices)
+            require_currency(prices, scenario.currency, what=f"scenario {scenario.name}'s GMV")
+        forecast = forecast_scenario(
+            scenario,
+            months=months,
+            n_paths=args.paths,
+            seed=args.seed,
+            growth_sd_per_year=args.growth_sd,
+        )
+        known = sorted({c for c, _ in forecast.paths})
+        channel = args.channel
+        if channel is None:  # the sum over channels, or a scenario's only channel
+            channel = ALL_CHANNELS if ALL_CHANNELS in known else known[0]
+        if (channel, "order_summaries") not in forecast.paths:
+            raise ForecastError(
+                f"command line --channel: scenario {scenario.name} has no channel "
+                f"{args.channel!r}; it has: {', '.join(known)}"
+            )
+        costs = None
+        if prices is not None:
+            costs = _costs(forecast, prices, channel, scenario.currency, scenario.name)
+    except (ForecastError, ScenarioError, PriceTableError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    table = forecast.table
+    if args.channel is not None:
+        table = table[table["channel"] == channel]
+    print(
+        f"scenario {scenario.name}: Monte Carlo of its demand process, {len(forecast.months)} "
+        f"months ({forecast.months[0]} to {forecast.months[-1]}), {args.paths} paths, seed "
+        f"{args.seed}, growth sd {args.growth_sd:g} a year; money in {scenario.currency}"
+    )
+    print()
+    print(_monthly_text(table))
+    tables = {"forecast": table}
+    if costs is not None:
+        print()
+        print(costs_text(costs, assumed=False, joint=True))
+        tables["costs"] = costs_frame(costs)
+    from omsim.cli_forecast import write_tables
+
+    try:
+        written = write_tables(out, tables)
+    except (OSError, ValueError, TypeError) as error:
+        print(f"error: writing {out}: {error}", file=sys.stderr)
+        return 2
+    print()
+    for path in written:
+        print(f"wrote {path.resolve()}")
+    return 0
+
+
+def _costs(forecast: ScenarioForecast, prices, channel: str, currency: str, name: str):  # type: ignore[no-untyped-def]
+    """The first contract year (the first 12 months forecast) priced on the same paths."""
+    import pandas as pd
+
+    from omsim.forecast.costs import CONTRACT_MONTHS, price_volumes
+
+    n = CONTRACT_MONTHS
+    counts = forecast.paths[channel, "order_summaries"][:, :n].sum(axis=1)
+    gmv = forecast.paths[channel, "gmv_cents"][:, :n].sum(axis=1)
+    return price_volumes(
+        prices,
+        counts,
+        gmv,
+        channel=channel,
+        months=pd.PeriodIndex(forecast.months[:n], freq="M"),
+        currency=currency,
+        source=f"scenario {name}",
+    )
+
+
+def _monthly_text(table: pd.DataFrame) -> str:
+    """Per channel and measure: each month's mean and P10, P50, P90."""
+    lines = []
+    for (channel, measure), rows in table.groupby(["channel", "measure"], sort=False):
+        gmv = measure == "gmv_cents"
+        unit = "GMV per month, currency units" if gmv else "Order Summaries created per month"
+        lines.append(f"{channel}: {unit}")
+        lines.append(f"{'month':<9}" + "".join(f"{h:>16}" for h in ("mean", "P10", "P50", "P90")))
+        for row in rows.itertuples(index=False):
+            values = [row.mean, row.p10, row.p50, row.p90]
+            shown = [f"{v / 100:,.2f}" if gmv else f"{v:,.0f}" for v in values]
+            partial = "" if row.complete else "  (partial month)"
+            lines.append(f"{row.month:<9}" + "".join(f"{v:>16}" for v in shown) + partial)
+        lines.append("")
+    return "\n".join(lines).rstrip()

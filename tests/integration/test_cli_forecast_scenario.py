@@ -1,0 +1,85 @@
+"""``omsim forecast SCENARIO``: the scenario Monte Carlo on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from omsim.analysis.license_prices import EXAMPLE_PRICES, load_price_table
+from omsim.cli import main
+from omsim.forecast.costs import price_volumes
+from omsim.forecast.scenario import forecast_scenario
+from omsim.scenario import load_scenario
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["forecast", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_monthly_table_is_printed_and_written_as_the_library_makes_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "fc"
+    code, printed, err = run_cli(capsys, "tutorial", "--paths", "200", "--out", str(out))
+    assert code == 0, err
+    assert "scenario tutorial: Monte Carlo" in printed and "2026-09" in printed
+    assert "(partial month)" in printed  # a 7-day horizon
+    written = pd.read_parquet(out / "forecast.parquet")
+    assert written.equals(pd.read_csv(out / "forecast.csv").astype(written.dtypes))
+    expected = forecast_scenario(load_scenario("tutorial"), n_paths=200, seed=0).table
+    pd.testing.assert_frame_equal(written.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_prices_price_a_contract_year_on_the_same_paths(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "fc"
+    code, printed, err = run_cli(
+        capsys, "tutorial", "--paths", "200", "--prices", str(EXAMPLE_PRICES), "--out", str(out)
+    )
+    assert code == 0, err
+    assert "2026-09 to 2027-08" in printed  # twelve months, though the scenario runs a week
+    assert "approximate" not in printed  # count and GMV are one draw per path
+    forecast = forecast_scenario(load_scenario("tutorial"), months=12, n_paths=200, seed=0)
+    counts = forecast.paths["Web", "order_summaries"].sum(axis=1)
+    gmv = forecast.paths["Web", "gmv_cents"].sum(axis=1)
+    costs = price_volumes(
+        load_price_table(EXAMPLE_PRICES),
+        counts,
+        gmv,
+        channel="Web",
+        months=pd.PeriodIndex(forecast.months, freq="M"),
+        currency="USD",
+    )
+    written = pd.read_parquet(out / "costs.parquet").set_index("model")
+    assert written.loc["gmv", "expected_cents"] == pytest.approx(
+        costs.comparison.gmv.expected_cents
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["nosuch"], "no such scenario"),
+        (["tutorial", "--history", "x.csv"], "one of the two"),
+        ([], "one of the two"),
+        (["tutorial", "--horizon-months", "40"], "1 to 36"),
+        (["tutorial", "--growth-sd", "-0.1"], "--growth-sd"),
+        (["tutorial", "--channel", "Fax"], "no channel 'Fax'"),
+        (["tutorial", "--prices", str(EXAMPLE_PRICES), "--horizon-months", "6"], "12 months"),
+        (["tutorial", "--currency", "EUR"], "--currency"),
+        (["tutorial", "--paths", "10"], "--paths"),
+    ],
+)
+def test_bad_input_is_refused_before_any_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    out = tmp_path / "fc"
+    code, _, err = run_cli(capsys, *argv, "--out", str(out))
+    assert code == 2
+    assert err.startswith("error: ") and message in err, err
+    assert "Traceback" not in err and not out.exists()
