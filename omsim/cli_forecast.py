@@ -135,6 +135,15 @@ def add_forecast_command(commands: Any) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="random seed, an integer in [0, 2**63) (default 0)"
     )
+    parser.add_argument(
+        "--simulate",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scenario only: also run the discrete-event model over the scenario's horizon, "
+        "N replications (2 or more), and print its monthly Order Summaries and GMV with 95%% "
+        "intervals beside the Monte Carlo",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -164,6 +173,8 @@ def _check(args: argparse.Namespace) -> _Plan:
         args.horizon_months = low
     if args.growth_sd:
         raise ForecastInputError("command line --growth-sd: only with a SCENARIO")
+    if args.simulate is not None:
+        raise ForecastInputError("command line --simulate: only with a SCENARIO")
     if not low <= args.horizon_months <= high:
         raise ForecastInputError(
             f"command line --horizon-months: got {args.horizon_months}: calendar months to "

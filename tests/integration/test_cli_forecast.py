@@ -222,3 +222,10 @@ def test_an_out_that_cannot_be_written(capsys) -> None:
 def test_a_history_or_a_scenario_is_required(capsys) -> None:
     assert main(["forecast"]) == 2
     assert "--history" in capsys.readouterr().err
+
+
+def test_simulate_and_growth_sd_are_for_a_scenario(capsys, tmp_path) -> None:
+    history = str(SAMPLE_HISTORY)
+    for option in (["--simulate", "3"], ["--growth-sd", "0.1"]):
+        assert main(["forecast", "--history", history, *option, "--out", str(tmp_path / "x")]) == 2
+        assert "only with a SCENARIO" in capsys.readouterr().err

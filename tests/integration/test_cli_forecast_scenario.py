@@ -61,6 +61,24 @@ def test_prices_price_a_contract_year_on_the_same_paths(
     )
 
 
+def test_simulate_prints_the_discrete_event_model_beside_the_monte_carlo(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "fc"
+    code, printed, err = run_cli(
+        capsys, "tutorial", "--paths", "200", "--simulate", "2", "--no-progress", "--out", str(out)
+    )
+    assert code == 0, err
+    assert "discrete-event model: 2 replications" in printed
+    simulated = pd.read_parquet(out / "simulated.parquet")
+    assert list(simulated["month"].astype(str)) == ["2026-09"]
+    assert (simulated["n_replications"] == 2).all()
+    monte_carlo = pd.read_parquet(out / "forecast.parquet")
+    count = monte_carlo[monte_carlo["measure"] == "order_summaries"]["mean"].iloc[0]
+    low, high = simulated["order_summaries_ci_low"].iloc[0], simulated["order_summaries_ci_high"]
+    assert low <= count <= high.iloc[0]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -73,6 +91,7 @@ def test_prices_price_a_contract_year_on_the_same_paths(
         (["tutorial", "--prices", str(EXAMPLE_PRICES), "--horizon-months", "6"], "12 months"),
         (["tutorial", "--currency", "EUR"], "--currency"),
         (["tutorial", "--paths", "10"], "--paths"),
+        (["tutorial", "--simulate", "1"], "2 or more"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(
