@@ -17,11 +17,10 @@ import itertools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omsim.scenario.currencies import ISO_4217
-from omsim.scenario.loading import UniqueKeyLoader
+from omsim.scenario.loading import allowed_keys, model_at, read_yaml
 
 __all__ = [
     "EXAMPLE_PRICES",
@@ -170,16 +169,7 @@ def load_price_table(path: str | Path) -> PriceTable:
     'USD'
     """
     path = Path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
-    except (FileNotFoundError, IsADirectoryError):
-        raise PriceTableError(f"{path}: no such price table file") from None
-    except UnicodeDecodeError as error:
-        raise PriceTableError(
-            f"{path}: not UTF-8 text ({error.reason}); a price table is YAML"
-        ) from None
-    except yaml.YAMLError as error:
-        raise PriceTableError(f"{path}: not valid YAML: {error}") from None
+    data = read_yaml(path, "price table", PriceTableError)
     return price_table_from_dict(data, source=str(path))
 
 
@@ -199,7 +189,7 @@ def _explain(error: ValidationError, source: str) -> str:
         loc = problem["loc"]
         where = ".".join(str(part) for part in loc) or "(top level)"
         if problem["type"] == "extra_forbidden":
-            allowed = _allowed_keys(loc[:-1])
+            allowed = allowed_keys(PriceTable, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             near = f"; did you mean {hint[0]!r}?" if hint else ""
             lines.append(f"  {where}: unknown key{near} allowed: {', '.join(allowed)}")
@@ -216,37 +206,9 @@ def _explain(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The model reached by following the field path ``loc`` from `PriceTable`."""
-    current: type[BaseModel] | None = PriceTable
-    for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        field = current.model_fields.get(str(part))
-        if field is None:
-            return None
-        current = _model_in(field.annotation)
-    return current
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    model = _model_at(loc)
-    return list(model.model_fields) if model is not None else []
-
-
 def _described(loc: tuple[Any, ...]) -> str:
     """What a field takes, from its description in the schema."""
-    model = _model_at(loc[:-1])
+    model = model_at(PriceTable, loc[:-1])
     field = model.model_fields.get(str(loc[-1])) if model is not None else None
     return field.description if field is not None and field.description else "see the example"
 

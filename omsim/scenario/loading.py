@@ -70,23 +70,29 @@ def resolve_scenario_path(name: str | Path) -> Path:
     raise ScenarioError(f"{name}: no such scenario file; shipped scenarios: {shipped}")
 
 
+def read_yaml(path: Path, what: str, error: type[Exception]) -> Any:
+    """A YAML file's content, duplicate keys refused (`UniqueKeyLoader`); a file that is
+    missing, a folder, not UTF-8 or not YAML raises ``error`` naming it, as a ``what`` file."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what} file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: a folder, not a {what} file") from None
+    except UnicodeDecodeError as problem:
+        raise error(
+            f"{path}: not UTF-8 text ({problem.reason} at byte {problem.start}); a {what} is YAML"
+        ) from None
+    except yaml.YAMLError as problem:
+        raise error(f"{path}: not valid YAML: {problem}") from None
+
+
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     path = path.resolve()
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError(f"{path}: 'extends' makes a cycle: {chain}")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: a folder, not a scenario file") from None
-    except UnicodeDecodeError as error:
-        raise ScenarioError(
-            f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); a scenario is YAML"
-        ) from None
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{path}: not valid YAML: {error}") from None
+    data = read_yaml(path, "scenario", ScenarioError)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a mapping of keys to values at the top level")
     base_name = data.pop("extends", None)
@@ -215,7 +221,7 @@ def _explain(error: ValidationError, source: str) -> str:
             lines.append(f"  {problem['msg'].removeprefix('Value error, ')}")
             continue
         if problem["type"] == "extra_forbidden":
-            allowed = _allowed_keys(Scenario, loc[:-1])
+            allowed = allowed_keys(Scenario, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             lines.append(
@@ -256,19 +262,24 @@ def _literal_choices(problem: Any, message: str) -> str:
     return f" (allowed: {expected})"
 
 
-def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the model found by following ``loc`` from ``model``."""
-    current: Any = model
+def model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model reached by following the field path ``loc`` (list indexes skipped) from
+    ``model``; None when the path leaves the models."""
+    current: type[BaseModel] | None = model
     for part in loc:
         if isinstance(part, int):
             continue
-        field = getattr(current, "model_fields", {}).get(part)
+        field = current.model_fields.get(str(part)) if current is not None else None
         if field is None:
-            return []
+            return None
         current = _model_in(field.annotation)
-        if current is None:
-            return []
-    return list(getattr(current, "model_fields", {}))
+    return current
+
+
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model found by following ``loc`` from ``model`` (none off it)."""
+    found = model_at(model, loc)
+    return list(found.model_fields) if found is not None else []
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
