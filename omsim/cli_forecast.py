@@ -311,10 +311,15 @@ def forecast_command(args: argparse.Namespace) -> int:
     tables = {"forecast": forecast.table}
     if costs is not None:
         tables["costs"] = costs_frame(costs)
+    return write_and_list(plan.out, tables)
+
+
+def write_and_list(out: Path, tables: dict[str, pd.DataFrame]) -> int:
+    """Write the tables into ``out`` and print each path: 0, or 2 when writing fails."""
     try:
-        written = write_tables(plan.out, tables)
+        written = write_tables(out, tables)
     except (OSError, ValueError, TypeError) as error:  # pyarrow's errors are the latter two
-        print(f"error: writing {plan.out}: {error}", file=sys.stderr)
+        print(f"error: writing {out}: {error}", file=sys.stderr)
         return 2
     print()
     for path in written:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from omsim.analysis.license_prices import PriceTable
+    from omsim.forecast.costs import ForecastCosts
     from omsim.forecast.scenario import ScenarioForecast
 
 MAX_MONTHS = 36
@@ -119,20 +121,14 @@ def scenario_forecast_command(args: argparse.Namespace, out: Path) -> int:
         print()
         print(costs_text(costs, assumed=False, joint=True))
         tables["costs"] = costs_frame(costs)
-    from omsim.cli_forecast import write_tables
+    from omsim.cli_forecast import write_and_list
 
-    try:
-        written = write_tables(out, tables)
-    except (OSError, ValueError, TypeError) as error:
-        print(f"error: writing {out}: {error}", file=sys.stderr)
-        return 2
-    print()
-    for path in written:
-        print(f"wrote {path.resolve()}")
-    return 0
+    return write_and_list(out, tables)
 
 
-def _costs(forecast: ScenarioForecast, prices, channel: str, currency: str, name: str):  # type: ignore[no-untyped-def]
+def _costs(
+    forecast: ScenarioForecast, prices: PriceTable, channel: str, currency: str, name: str
+) -> ForecastCosts:
     """The first contract year (the first 12 months forecast) priced on the same paths."""
     import pandas as pd
 
