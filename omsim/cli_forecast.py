@@ -20,7 +20,9 @@ The tables are written into ``--out`` (default ``reports/forecast-<UTC time>/``)
 ``forecast.csv`` and ``forecast.parquet`` (and ``costs.csv``, ``costs.parquet`` with
 ``--prices``), money in integer cents. Every mistake in the input (the history file, an option,
 the price table, the folder) is found before the forecast starts and reported as ``error: ...``
-on stderr with exit status 2, no traceback and nothing written. Exit status 0 on success.
+on stderr with exit status 2, no traceback and nothing written. Exit status 0 on success. When
+stdout's reader leaves early (``omsim forecast --history FILE.csv | head``), the printing stops
+quietly and the tables are still written.
 
 ``omsim forecast SCENARIO`` forecasts from a scenario instead (`omsim.cli_forecast_scenario`).
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,16 +305,34 @@ def forecast_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written", file=sys.stderr)
         return 130
-    print(_heading(plan, forecast, args))
-    print()
-    print(monthly_table(forecast, backtests))
-    if costs is not None:
-        print()
-        print(costs_text(costs, assumed=args.currency is None))
     tables = {"forecast": forecast.table}
     if costs is not None:
         tables["costs"] = costs_frame(costs)
+    try:
+        print(_heading(plan, forecast, args))
+        print()
+        print(monthly_table(forecast, backtests))
+        if costs is not None:
+            print()
+            print(costs_text(costs, assumed=args.currency is None))
+    except BrokenPipeError:  # ``omsim forecast ... | head``: the tables are still written
+        stdout_to_devnull()
     return write_and_list(plan.out, tables)
+
+
+def stdout_to_devnull() -> None:
+    """Send the rest of stdout nowhere: its reader has gone (a closed pipe, as ``| head``).
+
+    Python's advice for a closed pipe: without it, the text left in stdout's buffer fails again
+    at exit, with a traceback on stderr.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout: nothing to redirect
+        pass
+    finally:
+        os.close(devnull)
 
 
 def write_and_list(out: Path, tables: dict[str, pd.DataFrame]) -> int:
@@ -321,9 +342,12 @@ def write_and_list(out: Path, tables: dict[str, pd.DataFrame]) -> int:
     except (OSError, ValueError, TypeError) as error:  # pyarrow's errors are the latter two
         print(f"error: writing {out}: {error}", file=sys.stderr)
         return 2
-    print()
-    for path in written:
-        print(f"wrote {path.resolve()}")
+    try:
+        print()
+        for path in written:
+            print(f"wrote {path.resolve()}")
+    except BrokenPipeError:  # the tables are written: only the list of them is lost
+        stdout_to_devnull()
     return 0
 
 

@@ -37,10 +37,11 @@ def monthly_table(
     forecast: HistoryForecast, backtests: dict[tuple[str, str], BacktestResult | str]
 ) -> str:
     """Per series: its months (model and baseline rows), then its backtest's verdict."""
-    widths = [16 if s.measure == "gmv_cents" else 10 for s in forecast.series]
     blocks = []
-    for series, width in zip(forecast.series, widths, strict=True):
+    for series in forecast.series:
         table = series.table().sort_values("month", kind="stable")  # both methods per month
+        longest = max(len(_shown(v, series.measure)) for v in table[list(_BOUNDS)].to_numpy().flat)
+        width = max(16 if series.measure == "gmv_cents" else 10, longest + 2)  # a gap of two
         head = f"{'month':<9}{'method':<16}" + "".join(f"{h:>{width}}" for h in _BOUNDS.values())
         lines = [
             f"{series.channel}: {_MEASURES[series.measure]}",

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 from omsim.forecast.baseline import QUANTILES
 from omsim.forecast.calendar import days_from_thanksgiving
 from omsim.forecast.history import ALL_CHANNELS, ForecastError, OrderHistory
-from omsim.forecast.models import forecast_months
+from omsim.forecast.models import forecast_months, whole_number
 
 __all__ = [
     "SAMPLE_SEED",
@@ -146,8 +146,9 @@ def backtest(
         ``holdout_months`` is not a whole number 1 or more, or the history without them has
         fewer complete months than a forecast needs.
     """
-    if not (isinstance(holdout_months, int) and holdout_months >= 1):
+    if not (whole_number(holdout_months) and holdout_months >= 1):
         raise ForecastError(f"holdout_months {holdout_months!r}: a whole number, 1 or more")
+    holdout_months = int(holdout_months)
     totals = history.monthly_totals(measure, channel)
     excluded = None
     if not totals["complete"].iloc[-1]:

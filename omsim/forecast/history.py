@@ -10,10 +10,12 @@ The format (one header row, then one row per date, or per date and channel):
 
 ``date``
     ``YYYY-MM-DD`` for a daily history, ``YYYY-MM`` for a monthly one. A file whose every date
-    is the first of its month (``YYYY-MM-01``, at least two dates) is read as monthly too.
+    is the first of its month (``YYYY-MM-01``, at least two dates) is read as monthly too; one
+    whose every date is the last day of its month is refused (date the months instead).
 ``orders``
-    Orders created on that day (in that month): a whole number, 0 or more. In Salesforce terms,
-    the Order Summaries created.
+    Orders created on that day (in that month): a whole number, 0 or more (at most 2**53, as
+    are GMV cents: the forecast is exact in floats to there). In Salesforce terms, the Order
+    Summaries created.
 ``gmv`` *(optional)*
     GMV in the currency's major units, as reports export it (``1234.56``: at most two decimals,
     no thousands separators or currency symbol); read into integer cents, exactly.
@@ -21,7 +23,8 @@ The format (one header row, then one row per date, or per date and channel):
     GMV already in integer cents (minor units) of the currency.
 ``channel`` *(optional)*
     The sales channel (Salesforce's ``SalesChannel``) the row counts. With it, every channel
-    must have a row for every date of the history.
+    must have a row for every date of the history. ``All channels`` names the sum over
+    channels: beside other channels it is refused (a report's total rows, counted twice).
 
 Column names are read case-insensitively; any other column is refused (say which to keep). Rows
 may come in any order; empty lines are skipped. The frequency found is stated on the result.
@@ -72,6 +75,8 @@ _MONTH = re.compile(r"\d{4}-\d{2}")
 _WHOLE = re.compile(r"-?\d+")
 _AMOUNT = re.compile(r"-?\d+(\.\d{1,2})?")
 _SHOWN_GAPS = 5
+_MAX_VALUE = 2**53
+"""The largest count or amount in cents read: the forecast works in float64, exact up to it."""
 
 
 class ForecastError(ValueError):
@@ -213,6 +218,8 @@ def read_history(path: str | Path) -> OrderHistory:
         raise HistoryError(source, "a folder, not a CSV file") from None
     except UnicodeDecodeError as exc:
         raise HistoryError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise HistoryError(source, f"cannot be read ({exc.strerror or exc})") from None
     return parse_history(text, source=source)
 
 
@@ -227,6 +234,7 @@ def parse_history(text: str, *, source: str = "<history>") -> OrderHistory:
     if len(rows) == 1:
         raise HistoryError(source, "a header but no data rows", line=header_line)
     records = [_record(source, line, names, row) for line, row in rows[1:]]
+    _check_sum_channel(source, records)
     frequency = _frequency(source, records)
     frame = pd.DataFrame(
         [r for _, r in records], columns=["date", "channel", "orders", "gmv_cents"]
@@ -258,6 +266,21 @@ def _lines(source: str, text: str) -> Iterable[tuple[int, list[str]]]:
 def _header(source: str, line: int, header: list[str]) -> list[str]:
     names = [cell.strip().lower() for cell in header]
     unknown = [n for n in names if n not in COLUMNS]
+    separator = next((sep for sep in (";", "\t", "|") if sep in "".join(unknown)), None)
+    if separator is not None:
+        raise HistoryError(
+            source,
+            f"the columns are separated by commas, this header by {separator!r}; export the "
+            "file as comma-separated values (CSV)",
+            line=line,
+        )
+    if "" in names:
+        raise HistoryError(
+            source,
+            f"column {names.index('') + 1} has no name (an empty header cell); name it one of "
+            f"{', '.join(COLUMNS)}, or remove the column",
+            line=line,
+        )
     if unknown:
         raise HistoryError(
             source,
@@ -284,8 +307,16 @@ def _record(
     source: str, line: int, names: list[str], row: list[str]
 ) -> tuple[int, tuple[str, str, int, int | None]]:
     if len(row) != len(names):
+        hint = (
+            " (a value with a comma, such as a thousands separator in 1,234.56, must be "
+            "quoted or written without it)"
+            if len(row) > len(names)
+            else ""
+        )
         raise HistoryError(
-            source, f"unparseable row: {len(row)} fields, the header has {len(names)}", line=line
+            source,
+            f"unparseable row: {len(row)} fields, the header has {len(names)}{hint}",
+            line=line,
         )
     cells = dict(zip(names, (cell.strip() for cell in row), strict=True))
     date = _date(source, line, cells["date"])
@@ -329,6 +360,17 @@ def _whole(source: str, line: int, column: str, cell: str, what: str) -> int:
         raise HistoryError(
             source, f"{value} is negative; {what} are 0 or more", line=line, column=column
         )
+    return _not_too_large(source, line, column, value)
+
+
+def _not_too_large(source: str, line: int, column: str, value: int) -> int:
+    if value > _MAX_VALUE:
+        raise HistoryError(
+            source,
+            f"{value} is too large; at most {_MAX_VALUE:,} (in cents for GMV)",
+            line=line,
+            column=column,
+        )
     return value
 
 
@@ -344,7 +386,25 @@ def _gmv(source: str, line: int, cell: str) -> int:
     cents = int(Decimal(cell) * 100)
     if cents < 0:
         raise HistoryError(source, f"{cell} is negative; GMV is 0 or more", line=line, column="gmv")
-    return cents
+    return _not_too_large(source, line, "gmv", cents)
+
+
+def _check_sum_channel(
+    source: str, records: Sequence[tuple[int, tuple[str, str, int, int | None]]]
+) -> None:
+    """Refuse a channel named as the sum over channels beside other channels: a report's total
+    row, which the sum would count twice."""
+    channels = {channel for _, (_date, channel, *_rest) in records}
+    if ALL_CHANNELS not in channels or len(channels) == 1:
+        return
+    line = next(line for line, (_date, channel, *_rest) in records if channel == ALL_CHANNELS)
+    raise HistoryError(
+        source,
+        f"{ALL_CHANNELS!r} is the name of the sum over channels, which the forecast adds "
+        "itself; remove these total rows (or rename the channel)",
+        line=line,
+        column="channel",
+    )
 
 
 def _frequency(
@@ -364,7 +424,18 @@ def _frequency(
     if monthly_format:
         return "monthly"
     dates = {date for _, (date, *_rest) in records}
-    return "monthly" if len(dates) > 1 and all(d.endswith("-01") for d in dates) else "daily"
+    if len(dates) > 1 and all(d.endswith("-01") for d in dates):
+        return "monthly"
+    month_ends = [dt.date.fromisoformat(d) for d in dates]
+    if len(dates) > 1 and all((d + dt.timedelta(days=1)).day == 1 for d in month_ends):
+        raise HistoryError(
+            source,
+            f"{first[0]!r}: every date is the last day of its month, as a monthly export "
+            "dated by month end; date each month YYYY-MM (or YYYY-MM-01, its first day)",
+            line=first_line,
+            column="date",
+        )
+    return "daily"
 
 
 def _check_duplicates(source: str, frame: pd.DataFrame) -> None:
@@ -404,7 +475,7 @@ def _check_gaps(source: str, frame: pd.DataFrame, frequency: Frequency) -> None:
         raise HistoryError(
             source,
             f"missing {len(missing)} {unit}(s){who}{after}: {shown}{more}; every {unit} from "
-            f"{expected[0].strftime(fmt)} to {expected[-1].strftime(fmt)} needs a row (a day "
+            f"{expected[0].strftime(fmt)} to {expected[-1].strftime(fmt)} needs a row (a {unit} "
             "without orders is a row with orders 0), nothing is filled in",
             column="date",
         )

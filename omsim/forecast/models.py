@@ -34,6 +34,7 @@ The model is called better only where a backtest shows it (`omsim.forecast.backt
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,7 +204,7 @@ def _restricted_ml_ar(y: np.ndarray, x: np.ndarray, order: int) -> np.ndarray:
     sums. The restricted likelihood of the whitened regression (conditional on the first
     ``order`` periods) accounts for the coefficients estimated and removes most of that bias.
     """
-    from scipy.linalg import cho_factor, cho_solve
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
     from scipy.optimize import minimize
 
     n, k = x.shape
@@ -217,7 +218,10 @@ def _restricted_ml_ar(y: np.ndarray, x: np.ndarray, order: int) -> np.ndarray:
     def objective(rho: np.ndarray) -> float:
         poly = np.concatenate([[1.0], -rho])
         cross = np.einsum("i,j,ijkl->kl", poly, poly, gram)
-        factor = cho_factor(cross[:k, :k])
+        try:
+            factor = cho_factor(cross[:k, :k])
+        except LinAlgError:  # AR roots on the unit circle can whiten a regressor to zero
+            return float("inf")
         rss = float(cross[k, k] - cross[:k, k] @ cho_solve(factor, cross[:k, k]))
         return dof * np.log(rss / dof) + 2 * float(np.sum(np.log(np.diag(factor[0]))))
 
@@ -307,11 +311,17 @@ def forecast_series(
         The paths' random numbers.
     """
     low, high = HORIZON_MONTHS
-    if not (isinstance(horizon_months, int) and low <= horizon_months <= high):
+    if not (whole_number(horizon_months) and low <= horizon_months <= high):
         raise ForecastError(
             f"horizon_months {horizon_months!r}: a whole number from {low} to {high}"
         )
-    return forecast_months(history, measure, channel, horizon_months, n_paths=n_paths, rng=rng)
+    n_months = int(horizon_months)
+    return forecast_months(history, measure, channel, n_months, n_paths=n_paths, rng=rng)
+
+
+def whole_number(value: object) -> bool:
+    """Whether ``value`` is an integer (Python's or numpy's), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
 def forecast_months(

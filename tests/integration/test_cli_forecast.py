@@ -229,3 +229,32 @@ def test_simulate_and_growth_sd_are_for_a_scenario(capsys, tmp_path) -> None:
     for option in (["--simulate", "3"], ["--growth-sd", "0.1"]):
         assert main(["forecast", "--history", history, *option, "--out", str(tmp_path / "x")]) == 2
         assert "only with a SCENARIO" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_still_writes_the_tables_and_prints_no_traceback(workdir: Path) -> None:
+    """``omsim forecast --history FILE | head``: the reader leaves before the table ends."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # a reader that has already gone: every write to stdout fails
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "omsim.cli", "forecast", "--history", str(SAMPLE_HISTORY),
+             *FAST, "--out", "out"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, check=False, timeout=300,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.returncode == 0
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == [
+        "forecast.csv",
+        "forecast.parquet",
+    ]
+
+
+def test_a_history_path_that_cannot_be_read(capsys) -> None:
+    Path("file.csv").write_text("date,orders\n", encoding="utf-8")
+    assert "file.csv/inner.csv: cannot be read" in fails(capsys, "--history", "file.csv/inner.csv")
