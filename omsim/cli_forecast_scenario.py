@@ -4,9 +4,10 @@
 [--out DIR] [--paths N] [--seed S]`` forecasts the managed Order Summaries created and their GMV
 per month from the scenario's own demand process (`omsim.forecast.scenario.forecast_scenario`:
 no discrete-event run), prints the monthly table (mean, P10, P50, P90 per channel and measure),
-and with ``--prices`` prices the first contract year (the first 12 months; the horizon is
-12 months unless given) under both licensing models on the same paths (count and GMV are one joint
-draw per path here). The table is written as ``forecast.csv`` and ``forecast.parquet`` (and
+and with ``--prices`` prices the first contract year under both licensing models on the same
+paths (count and GMV are one joint draw per path here): the first 12 whole calendar months, so
+after the start month when the scenario starts within it (the horizon is then 13 months unless
+given, else 12). The table is written as ``forecast.csv`` and ``forecast.parquet`` (and
 ``costs.*`` with ``--prices``) into ``--out``. ``--simulate N`` also runs the discrete-event
 model over the scenario's horizon (N replications) and prints and writes (``simulated.*``) its
 monthly counts and GMV with 95% intervals beside the Monte Carlo. Bad input: ``error: ...``, exit status 2, nothing
@@ -39,11 +40,12 @@ def scenario_forecast_command(args: argparse.Namespace, out: Path) -> int:
     from omsim.forecast.costs import CONTRACT_MONTHS
     from omsim.forecast.scenario import forecast_scenario
     from omsim.scenario import ScenarioError, load_scenario
+    from omsim.scenario.validation import seed_problem
 
     try:
         months = args.horizon_months
-        if months is None and args.prices is not None:
-            months = CONTRACT_MONTHS  # a price is annual: forecast the contract year
+        if (problem := seed_problem(args.seed)) is not None:
+            raise ForecastError(f"command line --seed: {problem}")
         if args.prices is not None and months is not None and months < CONTRACT_MONTHS:
             raise ForecastError(
                 f"command line --horizon-months: got {months}: pricing with --prices needs a "
@@ -65,6 +67,16 @@ def scenario_forecast_command(args: argparse.Namespace, out: Path) -> int:
                 "the yearly growth rate, a fraction >= 0"
             )
         scenario = load_scenario(args.scenario)
+        skip = _partial_start_months(scenario)
+        if months is None and args.prices is not None:
+            months = CONTRACT_MONTHS + skip  # a price is annual: forecast the contract year
+        if args.prices is not None and months is not None and months - skip < CONTRACT_MONTHS:
+            raise ForecastError(
+                f"command line --horizon-months: got {months}: scenario {scenario.name} starts "
+                f"within a month ({scenario.start:%Y-%m-%d}), so pricing with --prices needs "
+                f"its partial month and a contract year of {CONTRACT_MONTHS} whole months after "
+                f"it, {CONTRACT_MONTHS + skip} or more"
+            )
         prices = None
         if args.prices is not None:
             prices = load_price_table(args.prices)
@@ -87,7 +99,7 @@ def scenario_forecast_command(args: argparse.Namespace, out: Path) -> int:
             )
         costs = None
         if prices is not None:
-            costs = _costs(forecast, prices, channel, scenario.currency, scenario.name)
+            costs = _costs(forecast, prices, channel, scenario.currency, scenario.name, skip)
     except (ForecastError, ScenarioError, PriceTableError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -126,23 +138,36 @@ def scenario_forecast_command(args: argparse.Namespace, out: Path) -> int:
     return write_and_list(out, tables)
 
 
+def _partial_start_months(scenario: Any) -> int:
+    """1 when the scenario starts after the first instant of its month (that month is only
+    partly forecast, so no contract year starts in it), else 0."""
+    start = scenario.start
+    return int(start != start.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+
+
 def _costs(
-    forecast: ScenarioForecast, prices: PriceTable, channel: str, currency: str, name: str
+    forecast: ScenarioForecast,
+    prices: PriceTable,
+    channel: str,
+    currency: str,
+    name: str,
+    skip: int,
 ) -> ForecastCosts:
-    """The first contract year (the first 12 months forecast) priced on the same paths."""
+    """The first contract year priced on the same paths: the first 12 whole calendar months
+    forecast, after the ``skip`` (0 or 1) partial month the scenario starts in."""
     import pandas as pd
 
     from omsim.forecast.costs import CONTRACT_MONTHS, price_volumes
 
-    n = CONTRACT_MONTHS
-    counts = forecast.paths[channel, "order_summaries"][:, :n].sum(axis=1)
-    gmv = forecast.paths[channel, "gmv_cents"][:, :n].sum(axis=1)
+    year = slice(skip, skip + CONTRACT_MONTHS)
+    counts = forecast.paths[channel, "order_summaries"][:, year].sum(axis=1)
+    gmv = forecast.paths[channel, "gmv_cents"][:, year].sum(axis=1)
     return price_volumes(
         prices,
         counts,
         gmv,
         channel=channel,
-        months=pd.PeriodIndex(forecast.months[:n], freq="M"),
+        months=pd.PeriodIndex(forecast.months[year], freq="M"),
         currency=currency,
         source=f"scenario {name}",
     )

@@ -28,6 +28,7 @@ with rational arithmetic on the curves.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, overload
@@ -182,7 +183,8 @@ def annual_cost_cents(
     Returns
     -------
     int or numpy.ndarray of int64
-        Cents of ``table.currency``, rounded half up to whole cents.
+        Cents of ``table.currency``: the exact cost of the volume (a binary float's exact
+        value), rounded half up to whole cents.
 
     Examples
     --------
@@ -191,10 +193,12 @@ def annual_cost_cents(
     6500000
     """
     values = _volumes(volume, model)
-    costs = np.floor(cost_curve(table, model, use_entitlement=use_entitlement).values(values) + 0.5)
+    curve = cost_curve(table, model, use_entitlement=use_entitlement)
+    half = Fraction(1, 2)  # exact: floating point can put half a cent on either side
+    costs = [math.floor(curve.at(Fraction(float(v))) + half) for v in values.ravel()]
     if values.ndim == 0:
-        return int(costs)
-    return costs.astype(np.int64)
+        return costs[0]
+    return np.array(costs, dtype=np.int64).reshape(values.shape)
 
 
 # --- simulated volumes -------------------------------------------------------------------------

@@ -17,7 +17,14 @@ import itertools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from omsim.scenario.currencies import ISO_4217
 from omsim.scenario.loading import allowed_keys, model_at, read_yaml
@@ -43,7 +50,16 @@ MODELS: tuple[LicenseModel, ...] = ("order_summary", "gmv")
 EXAMPLE_PRICES = Path(__file__).resolve().parents[1] / "data" / "prices" / "example-prices.yaml"
 """An example price table; every figure in it is illustrative, not a Salesforce price."""
 
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+def _fraction(value: float) -> float:
+    """A share above 1 is most likely a percent: say what it would be as a fraction."""
+    if value > 1:
+        raise ValueError(f"a fraction in [0, 1]; as a percent, {value:g}% is {value / 100:g}")
+    return value
+
+
+Share = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_fraction)]
+"""A share of GMV, a fraction in [0, 1] (0.008 is 0.8%)."""
 
 
 class _Strict(BaseModel):

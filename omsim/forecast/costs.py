@@ -256,8 +256,14 @@ def price_volumes(
     ``order_summaries[i]`` and ``gmv_cents[i]`` are path ``i``'s year; whether they are one
     joint draw depends on the forecast (`forecast_costs` explains the history forecast's case;
     the scenario Monte Carlo draws them jointly). Raises `ForecastError` for volumes that
-    cannot be priced (negative) or a year with no orders or GMV on average.
+    cannot be priced (negative), a year with no orders or GMV on average, or a ``coverage``
+    outside (0, 1).
     """
+    if not 0 < coverage < 1:  # before the volumes, so the message names what is wrong
+        raise ForecastError(
+            f"{source}: coverage: got {coverage!r}; the share of the simulated years each cost "
+            "interval holds, in (0, 1) (0.8 gives P10-P90)"
+        )
     try:
         comparison = compare_costs(prices, order_summaries, gmv_cents, coverage=coverage)
     except ValueError as exc:  # a simulated year below 0 (expm1 of a near-empty series)

@@ -71,6 +71,7 @@ import pandas as pd
 from omsim.forecast.baskets import draw_pool
 from omsim.forecast.history import ALL_CHANNELS, ForecastError
 from omsim.scenario.schema import Scenario
+from omsim.scenario.validation import seed_problem
 from omsim.sim.streams import Streams
 from omsim.sim.world import build_world
 
@@ -138,7 +139,8 @@ def forecast_scenario(
     n_paths : int
         Monte Carlo paths.
     seed : int
-        Seed of the Monte Carlo draws (the same seed gives the same forecast).
+        Seed of the Monte Carlo draws, an integer in [0, 2**63) (the same seed gives the same
+        forecast).
     growth_sd_per_year : float
         Standard deviation of the trend per year (a fraction: 0.05 is five points), >= 0.
     catalog_seed : int, optional
@@ -150,10 +152,14 @@ def forecast_scenario(
     -------
     ScenarioForecast
     """
-    if months is not None and (not isinstance(months, int) or months < 1):
-        raise ForecastError(f"months must be a whole number >= 1, got {months!r}")
-    if n_paths < 1 or pool_orders < 1:
-        raise ForecastError(f"n_paths and pool_orders must be >= 1, got {n_paths}, {pool_orders}")
+    if (problem := seed_problem(seed)) is not None:
+        raise ForecastError(f"seed: {problem}")
+    counts = {"months": months, "n_paths": n_paths, "pool_orders": pool_orders}
+    for name, count in counts.items():
+        if name == "months" and count is None:  # the scenario's horizon
+            continue
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ForecastError(f"{name} must be a whole number >= 1, got {count!r}")
     if not (growth_sd_per_year >= 0 and math.isfinite(growth_sd_per_year)):
         raise ForecastError(f"growth_sd_per_year must be >= 0, got {growth_sd_per_year!r}")
     labels, bounds, end = month_window(scenario, months)

@@ -42,17 +42,20 @@ def test_prices_price_a_contract_year_on_the_same_paths(
         capsys, "tutorial", "--paths", "200", "--prices", str(EXAMPLE_PRICES), "--out", str(out)
     )
     assert code == 0, err
-    assert "2026-09 to 2027-08" in printed  # twelve months, though the scenario runs a week
+    # the scenario starts on 7 September: its first month is partial, so the contract year is
+    # the twelve whole months after it (a priced year of 12 months, not 11 and 24 days)
+    assert "2026-09 to 2027-09" in printed  # the months forecast
+    assert "one contract year (2026-10 to 2027-09)" in printed
     assert "approximate" not in printed  # count and GMV are one draw per path
-    forecast = forecast_scenario(load_scenario("tutorial"), months=12, n_paths=200, seed=0)
-    counts = forecast.paths["Web", "order_summaries"].sum(axis=1)
-    gmv = forecast.paths["Web", "gmv_cents"].sum(axis=1)
+    forecast = forecast_scenario(load_scenario("tutorial"), months=13, n_paths=200, seed=0)
+    counts = forecast.paths["Web", "order_summaries"][:, 1:].sum(axis=1)
+    gmv = forecast.paths["Web", "gmv_cents"][:, 1:].sum(axis=1)
     costs = price_volumes(
         load_price_table(EXAMPLE_PRICES),
         counts,
         gmv,
         channel="Web",
-        months=pd.PeriodIndex(forecast.months, freq="M"),
+        months=pd.PeriodIndex(forecast.months[1:], freq="M"),
         currency="USD",
     )
     written = pd.read_parquet(out / "costs.parquet").set_index("model")
@@ -89,6 +92,9 @@ def test_simulate_prints_the_discrete_event_model_beside_the_monte_carlo(
         (["tutorial", "--growth-sd", "-0.1"], "--growth-sd"),
         (["tutorial", "--channel", "Fax"], "no channel 'Fax'"),
         (["tutorial", "--prices", str(EXAMPLE_PRICES), "--horizon-months", "6"], "12 months"),
+        # 12 months from 7 September hold only 11 whole ones
+        (["tutorial", "--prices", str(EXAMPLE_PRICES), "--horizon-months", "12"], "13 or more"),
+        (["tutorial", "--seed", "-1"], "--seed: got -1"),
         (["tutorial", "--currency", "EUR"], "--currency"),
         (["tutorial", "--paths", "10"], "--paths"),
         (["tutorial", "--simulate", "1"], "2 or more"),
@@ -102,3 +108,19 @@ def test_bad_input_is_refused_before_any_work(
     assert code == 2
     assert err.startswith("error: ") and message in err, err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_a_scenario_starting_on_the_first_prices_its_first_twelve_months(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    scenario = tmp_path / "first.yaml"
+    text = (Path(__file__).parents[2] / "scenarios" / "tutorial.yaml").read_text(encoding="utf-8")
+    scenario.write_text(text.replace("start: 2026-09-07", "start: 2026-09-01"), encoding="utf-8")
+    argv = [str(scenario), "--paths", "100", "--prices", str(EXAMPLE_PRICES)]
+    code, printed, err = run_cli(capsys, *argv, "--out", str(tmp_path / "fc"))
+    assert code == 0, err
+    assert "one contract year (2026-09 to 2027-08)" in printed
+    code, printed, err = run_cli(
+        capsys, *argv, "--horizon-months", "12", "--out", str(tmp_path / "b")
+    )
+    assert code == 0, err

@@ -254,8 +254,7 @@ def _broken(change: Any) -> dict[str, Any]:
         ),
         (
             lambda d: d["gmv"].update(share_of_gmv=2),
-            "gmv.share_of_gmv: got 2: Input should be less than or equal to 1; allowed: "
-            "share of the annual GMV, a fraction in [0, 1]",
+            "gmv.share_of_gmv: got 2: a fraction in [0, 1]; as a percent, 2% is 0.02",
         ),
         (lambda d: d.update(currency="usd"), "currency: got 'usd': not an ISO 4217"),
     ],
