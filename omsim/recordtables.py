@@ -21,6 +21,7 @@ fields Salesforce types ``date``, the UTC calendar day (``date32``). The mapping
   ``PromisedDeliveryDate``
 * ``FulfillmentOrder``, ``ReturnOrder`` and ``ProcessException`` ``created_at``: ``CreatedDate``
 * ``PaymentAuthorization.authorized_at``: ``Date``; ``expires_at``: ``ExpirationDate``
+* ``PaymentAuthAdjustment.adjusted_at``: ``Date`` (its ``EffectiveDate`` is the same instant)
 * ``Payment.captured_at``, ``Refund.refunded_at``: ``Date``
 * ``Invoice.invoice_date``: ``InvoiceDate`` (date), ``CreatedDate``
 * ``CreditMemo.credit_date``: ``CreditDate`` (date), ``CreatedDate``
@@ -69,9 +70,11 @@ from omsim.domain import (
     OrderItem,
     OrderItemSummary,
     OrderItemSummaryChange,
+    OrderItemSummaryRelationship,
     OrderPaymentSummary,
     OrderSummary,
     Payment,
+    PaymentAuthAdjustment,
     PaymentAuthorization,
     ProcessException,
     Refund,
@@ -94,6 +97,7 @@ RECORD_TYPES: tuple[type, ...] = (
     OrderItemSummary,
     OrderDeliveryGroupSummary,
     OrderItemSummaryChange,
+    OrderItemSummaryRelationship,
     Order,
     OrderItem,
     OrderDeliveryGroup,
@@ -103,6 +107,7 @@ RECORD_TYPES: tuple[type, ...] = (
     ReturnOrderLineItem,
     OrderPaymentSummary,
     PaymentAuthorization,
+    PaymentAuthAdjustment,
     Payment,
     Refund,
     Invoice,
@@ -123,12 +128,27 @@ DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
         "quantity_available_to_reship",
         "total_price_cents",
         "total_amt_with_tax_cents",
+        "total_line_tax_amount_cents",
     ),
-    "FulfillmentOrder": ("status_category", "item_count"),
+    "FulfillmentOrder": (
+        "status_category",
+        "type_category",
+        "item_count",
+        "total_product_amount_cents",
+        "total_delivery_amount_cents",
+        "total_fee_amount_cents",
+        "total_adjustment_amount_cents",
+        "total_amount_cents",
+        "total_tax_amount_cents",
+        "grand_total_amount_cents",
+    ),
+    "FulfillmentOrderLineItem": ("total_price_cents",),
     "ReturnOrder": ("status_category",),
+    "ReturnOrderLineItem": ("total_line_amount_cents", "total_price_cents", "total_amount_cents"),
     "ProcessException": ("status_category",),
     "OrderPaymentSummary": (
         "authorization_amount_cents",
+        "authorization_reversal_amount_cents",
         "captured_amount_cents",
         "refunded_amount_cents",
         "balance_amount_cents",
@@ -152,6 +172,7 @@ INSTANT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "ReturnOrder": {"created_at": ("CreatedDate",), "closed_at": ("ClosedDate",)},
     "ProcessException": {"created_at": ("CreatedDate",), "resolved_at": ("ResolvedDate",)},
     "PaymentAuthorization": {"authorized_at": ("Date",), "expires_at": ("ExpirationDate",)},
+    "PaymentAuthAdjustment": {"adjusted_at": ("Date",)},
     "Payment": {"captured_at": ("Date",)},
     "Refund": {"refunded_at": ("Date",)},
     "Invoice": {"invoice_date": ("InvoiceDate", "CreatedDate")},
@@ -175,6 +196,7 @@ def records_of(summary: OrderSummary) -> Iterator[Any]:
     yield from summary.items
     yield from summary.delivery_groups
     yield from summary.item_changes
+    yield from summary.item_relationships
     for order in (summary.original_order, *summary.change_orders):
         yield order
         yield from order.items
@@ -188,6 +210,7 @@ def records_of(summary: OrderSummary) -> Iterator[Any]:
     for ops in summary.payment_summaries:
         yield ops
         yield from ops.authorizations
+        yield from ops.auth_adjustments
         yield from ops.payments
         yield from ops.refunds
     yield from summary.invoices

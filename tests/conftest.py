@@ -94,3 +94,27 @@ def make_summary() -> Callable[..., OrderSummary]:
         return summary
 
     return build
+
+
+def ship_units(summary: OrderSummary, units: dict[str, int], at: float = 2.0) -> Any:
+    """Allocate ``units`` (OrderItemSummary id -> units) to one location, fulfil, invoice and
+    capture them; returns the fulfillment order."""
+    from omsim.domain import (
+        create_fulfillment_orders,
+        create_invoice,
+        ensure_funds,
+        fulfil_fulfillment_order,
+    )
+
+    group = summary.delivery_groups[0].id
+    (fo,), _ = create_fulfillment_orders(summary, group, {"W1": units}, at=at)
+    fulfil_fulfillment_order(summary, fo.id, at=at)
+    invoice, _ = create_invoice(summary, fo.id, at=at)
+    ensure_funds(summary, invoice.id, at=at)
+    return fo
+
+
+@pytest.fixture
+def ship() -> Callable[..., Any]:
+    """`ship_units`: ``ship(summary, {item_id: units}, at=2.0)`` ships and bills the units."""
+    return ship_units

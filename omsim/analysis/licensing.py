@@ -65,12 +65,14 @@ CREATED = "Order Summary Created"
 CHANGE_ACTIVITIES = {
     "Order Items Canceled": "canceled_cents",
     "Return Order Items Returned": "returned_cents",
+    "Order Items Returned": "returned_cents",
     "Order Items Adjusted": "adjusted_cents",
     "Return Fee Charged": "return_fee_cents",
 }
 """Event activity -> component column: the change orders that move a summary's grand total. The
-first three lower it (their ``amount_cents`` is the reduction), a return fee raises it."""
-COMPONENTS = list(CHANGE_ACTIVITIES.values())
+cancels, returns (with an RMA or simple) and adjustments lower it (their ``amount_cents`` is the
+reduction), a return fee raises it."""
+COMPONENTS = list(dict.fromkeys(CHANGE_ACTIVITIES.values()))
 
 MEASURES = [
     "order_summaries",

@@ -144,6 +144,10 @@ def matured_return_rate(tables: EventTables, maturity_days: float = 30.0) -> dic
 def return_kpis(tables: EventTables) -> dict[str, Any]:
     """Returned / delivered units, overall and by category; refunds; lost and damaged parcels.
 
+    Units returned count both paths, with an RMA and simple returns (``submitReturn``, no
+    ``ReturnOrder``): each inspected parcel line (``Return Inspected``).
+    ``return_orders_created`` counts the RMAs, ``simple_returns`` the returns without one.
+
     ``refunds_to_customer_cents + refunds_exchange_credit_cents`` is every Refund processed
     (``refunds_processed_cents`` in `omsim.analysis.kpis.money_kpis`);
     ``refunds_exchange_credit_withdrawn_cents`` is the exchange credit an exchange summary had
@@ -166,6 +170,7 @@ def return_kpis(tables: EventTables) -> dict[str, Any]:
         },
         "matured_unit_return_rate": matured_return_rate(tables),
         "return_orders_created": len(_of(tables, "Return Order Created")),
+        "simple_returns": len(_of(tables, "Order Items Returned")),
         "refunds_to_customer_cents": refunded - exchange_credit,
         "refunds_exchange_credit_cents": exchange_credit,
         "refunds_exchange_credit_withdrawn_cents": int(

@@ -50,8 +50,20 @@ from omsim.domain.invariants import (
     invariant_violations,
 )
 from omsim.domain.orders import Order, OrderDeliveryGroup, OrderItem
-from omsim.domain.payments import OrderPaymentSummary, Payment, PaymentAuthorization, Refund
+from omsim.domain.payments import (
+    OrderPaymentSummary,
+    Payment,
+    PaymentAuthAdjustment,
+    PaymentAuthorization,
+    Refund,
+)
 from omsim.domain.picklists import ItemStatus, ItemType, LifeCycleType, SourceProcess
+from omsim.domain.previews import (
+    ChangeBalances,
+    preview_adjust,
+    preview_cancel,
+    preview_submit_return,
+)
 from omsim.domain.process_exceptions import ProcessException
 from omsim.domain.refunds import apply_credit_memo, ensure_refunds, total_excess_funds_cents
 from omsim.domain.return_orders import ReturnOrder, ReturnOrderLineItem
@@ -62,16 +74,25 @@ from omsim.domain.returns import (
     preview_return,
     return_items,
 )
+from omsim.domain.reversals import (
+    authorization_reversal_violations,
+    reverse_authorization,
+    reverse_unused_authorizations,
+    still_to_capture_cents,
+)
+from omsim.domain.simple_returns import submit_return
 from omsim.domain.summary import (
     OrderDeliveryGroupSummary,
     OrderItemSummary,
     OrderItemSummaryChange,
+    OrderItemSummaryRelationship,
     OrderSummary,
 )
 from omsim.domain.write_offs import write_off_invoice, written_off_cents
 
 __all__ = [
     "ActionRejected",
+    "ChangeBalances",
     "CreditMemo",
     "DeliveryGroupInput",
     "DomainEvent",
@@ -90,10 +111,12 @@ __all__ = [
     "OrderItem",
     "OrderItemSummary",
     "OrderItemSummaryChange",
+    "OrderItemSummaryRelationship",
     "OrderLineInput",
     "OrderPaymentSummary",
     "OrderSummary",
     "Payment",
+    "PaymentAuthAdjustment",
     "PaymentAuthorization",
     "ProcessException",
     "Refund",
@@ -105,6 +128,7 @@ __all__ = [
     "SourceProcess",
     "adjust",
     "apply_credit_memo",
+    "authorization_reversal_violations",
     "authorize_payment",
     "cancel_fulfillment_order_lines",
     "capture_authorized_funds",
@@ -125,15 +149,22 @@ __all__ = [
     "fulfil_fulfillment_order",
     "ignore_process_exception",
     "invariant_violations",
+    "preview_adjust",
+    "preview_cancel",
     "preview_return",
+    "preview_submit_return",
     "raise_process_exception",
     "record_routing_attempt",
     "reject_fulfillment_order_lines",
     "resolve_process_exception",
     "return_items",
+    "reverse_authorization",
+    "reverse_unused_authorizations",
     "set_fulfillment_order_status",
     "set_order_summary_status",
+    "still_to_capture_cents",
     "submit_cancel",
+    "submit_return",
     "total_excess_funds_cents",
     "triage_process_exception",
     "withdraw_exchange_credit",

@@ -157,7 +157,13 @@ def _add_line(
         quantity=units,
         is_reship=reship_reason is not None,
         reship_reason=reship_reason,
+        order_item_id=item.original_order_item_id,
+        unit_price_cents=0 if fo.is_reship else item.unit_price_cents,
     )
+    if not fo.is_reship:
+        line.total_adjustment_amount_cents, line.total_tax_amount_cents = (
+            bookkeeping.fulfillment_line_money(summary, item, units)
+        )
     fo.lines.append(line)
     cs.created(line)
     cs.add(item, "quantity_reshipped" if fo.is_reship else "quantity_allocated", units)

@@ -46,6 +46,107 @@ def summary_totals(items: list[OrderItemSummary] | tuple[OrderItem, ...]) -> dic
     return totals
 
 
+_UNADJUSTED_FIELDS = {
+    ItemType.PRODUCT: ("total_product_amount_cents", "total_product_amount_with_tax_cents"),
+    ItemType.DELIVERY_CHARGE: (
+        "total_delivery_amount_cents",
+        "total_delivery_amount_with_tax_cents",
+    ),
+    ItemType.FEE: ("total_fee_amount_cents", "total_fee_amount_with_tax_cents"),
+}
+
+
+def unadjusted_totals(items: list[OrderItemSummary]) -> dict[str, int]:
+    """``TotalProductAmount``, ``TotalDeliveryAmount``, ``TotalFeeAmount`` (sums of the lines'
+    unadjusted ``TotalLineAmount``) and their ``...WithTax`` twins (plus ``TotalLineTaxAmount``)."""
+    totals = {name: 0 for pair in _UNADJUSTED_FIELDS.values() for name in pair}
+    for item in items:
+        amount_field, with_tax_field = _UNADJUSTED_FIELDS[item.type]
+        totals[amount_field] += item.total_line_amount_cents
+        totals[with_tax_field] += item.total_line_amount_cents + item.total_line_tax_amount_cents
+    return totals
+
+
+def delivery_group_totals(items: list[OrderItemSummary]) -> dict[str, int]:
+    """An ``OrderDeliveryGroupSummary``'s totals from the lines of the group."""
+    by_type = summary_totals(items)
+    return {
+        "total_line_amount_cents": sum(i.total_line_amount_cents for i in items),
+        "total_adjustment_amount_cents": sum(i.total_adjustment_amount_cents for i in items),
+        **{
+            name: by_type[name]
+            for name in (
+                "total_adjusted_product_amount_cents",
+                "total_adjusted_product_tax_amount_cents",
+                "total_adjusted_delivery_amount_cents",
+                "total_adjusted_delivery_tax_amount_cents",
+                "total_amount_cents",
+                "total_tax_amount_cents",
+                "grand_total_amount_cents",
+            )
+        },
+    }
+
+
+def store_totals(cs: ChangeSet, summary: OrderSummary) -> None:
+    """Write the Order Summary's and its delivery groups' totals from the lines.
+
+    `refresh` calls it after every change of a managed summary; `create_order_summary` calls it
+    once for an unmanaged one, whose totals then stay as captured.
+    """
+    for name, value in summary_totals(summary.items).items():
+        cs.set(summary, name, value)
+    for name, value in unadjusted_totals(summary.items).items():
+        cs.set(summary, name, value)
+    for group in summary.delivery_groups:
+        for name, value in delivery_group_totals(summary.items_in_group(group.id)).items():
+            cs.set(group, name, value)
+
+
+def fulfillment_line_money(
+    summary: OrderSummary, item: OrderItemSummary, units: int
+) -> tuple[int, int]:
+    """(``TotalAdjustmentAmount``, ``TotalTaxAmount``) of ``units`` of a line on a fulfillment
+    order not yet invoiced: the units' share of what the line still has to bill, the amount
+    its invoice will carry (so the line's ``TotalPrice`` plus adjustment is what it bills)."""
+    unbilled, _ = billing_pools(summary, item)
+    amount, tax = unbilled.share(units)
+    return amount - units * item.unit_price_cents, tax
+
+
+def return_line_money(summary: OrderSummary, item: OrderItemSummary, units: int) -> tuple[int, int]:
+    """(``TotalAdjustmentAmount``, ``TotalTaxAmount``) of ``units`` of a line on an open return
+    order line: what returning them would credit (`removal_delta`), without shipping."""
+    if units <= 0:
+        return 0, 0
+    delta = removal_delta(summary, item, units, ChangeType.RETURN)
+    return -delta.adjustment_cents, -delta.tax_delta_cents
+
+
+def _refresh_documents(cs: ChangeSet, summary: OrderSummary) -> None:
+    """Open fulfillment order lines and open return order lines carry what they will bill or
+    credit, recomputed after every change; an invoiced fulfillment order and a processed return
+    line keep what their invoice or change order booked. A reshipment carries no money."""
+    for fo in summary.fulfillment_orders:
+        if fo.invoice_id is not None or fo.is_reship:
+            continue
+        for line in fo.lines:
+            adjustment, tax = fulfillment_line_money(
+                summary, summary.item(line.order_item_summary_id), line.quantity
+            )
+            cs.set(line, "total_adjustment_amount_cents", adjustment)
+            cs.set(line, "total_tax_amount_cents", tax)
+    for ro in summary.return_orders:
+        for rl in ro.lines:
+            if rl.is_processed:
+                continue
+            adjustment, tax = return_line_money(
+                summary, summary.item(rl.order_item_summary_id), rl.quantity_expected
+            )
+            cs.set(rl, "total_adjustment_amount_cents", adjustment)
+            cs.set(rl, "total_tax_amount_cents", tax)
+
+
 def derived_summary_status(summary: OrderSummary) -> str | None:
     """omsim's default rule for ``OrderSummary.Status`` from the line statuses, or None to keep.
 
@@ -79,8 +180,8 @@ def refresh(cs: ChangeSet, summary: OrderSummary) -> None:
     for item in summary.items:
         cs.set(item, "status", item.computed_status().value)
     if summary.is_managed:
-        for name, value in summary_totals(summary.items).items():
-            cs.set(summary, name, value)
+        store_totals(cs, summary)
+        _refresh_documents(cs, summary)
     status = derived_summary_status(summary)
     if status is not None:
         cs.set(summary, "status", status)
@@ -92,7 +193,9 @@ class LineDelta:
 
     ``quantity`` is negative for units removed; the amounts are deltas, tax included: a change
     order item carries its own tax, as in Salesforce, so the line's tax is the original's plus
-    every change's (not re-rounded from the new price).
+    every change's (not re-rounded from the new price). A line added by the change order
+    (``ChangeType`` Add, a fee) names the change order item that creates it,
+    ``added_order_item_id``: the new line's ``OriginalOrderItemId``.
     """
 
     item: OrderItemSummary
@@ -101,6 +204,7 @@ class LineDelta:
     line_amount_cents: int
     adjustment_cents: int
     tax_delta_cents: int
+    added_order_item_id: str | None = None
 
     def tax_cents(self) -> int:
         return self.tax_delta_cents
@@ -260,7 +364,7 @@ def apply_change_order(
         item = d.item
         tax_delta = d.tax_delta_cents
         change_item = OrderItem(
-            id=ids.next("OrderItem"),
+            id=d.added_order_item_id or ids.next("OrderItem"),
             order_id=order_id,
             order_delivery_group_id=item.order_delivery_group_summary_id,
             type=item.type,
@@ -271,7 +375,7 @@ def apply_change_order(
             total_adjustment_amount_cents=d.adjustment_cents,
             total_tax_amount_cents=tax_delta,
             tax_rate=item.tax_rate,
-            original_order_item_id=item.original_order_item_id,
+            original_order_item_id=None if d.added_order_item_id else item.original_order_item_id,
             change_type=d.change_type,
         )
         items.append(change_item)

@@ -2,7 +2,8 @@
 
 Mirrors ``OrderSummary.submitCancel``. Only ``QuantityAvailableToCancel`` can be canceled; units
 on a fulfillment order must first be canceled there (see `allocation`). When funds were already
-captured, the excess is refunded at once (``ensureRefundsAsync`` with excess funds).
+captured, the excess is refunded at once (``ensureRefundsAsync`` with excess funds), and the
+authorized funds that can now never be captured are reversed (`omsim.domain.reversals`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from omsim.domain.guardrails import (
 )
 from omsim.domain.picklists import ChangeType, FulfillmentPhase, ItemType
 from omsim.domain.refunds import ensure_refunds, total_excess_funds_cents
+from omsim.domain.reversals import reverse_unused_authorizations
 from omsim.domain.summary import OrderItemSummary, OrderSummary
 
 
@@ -28,14 +30,15 @@ def submit_cancel(
     lines: Mapping[str, int],
     *,
     at: float,
+    shipping_reduction_flag: bool,
     reason: str = "Customer Request",
-    shipping_reduction_flag: bool = True,
     refund: bool = True,
 ) -> list[DomainEvent]:
     """Cancel units of product lines (OrderItemSummary id -> units).
 
-    With ``shipping_reduction_flag`` the delivery charge is prorated by the product value
-    canceled, and canceled in full with the group's last units.
+    ``shipping_reduction_flag`` is required, as Salesforce's ``shippingReductionFlag`` is: when
+    True the delivery charge is prorated by the product value canceled, and canceled in full
+    with the group's last units.
 
     Whatever the flag, a delivery charge never put on a fulfillment order is canceled in full
     when the cancel leaves its group no product units to fulfil: no fulfillment order would ever
@@ -45,6 +48,11 @@ def submit_cancel(
     Funds captured beyond what the buyer now owes are refunded at once, unless ``refund`` is
     False (the payment gateway does not answer): they stay as excess funds for a later
     ``ensure_refunds``.
+
+    Then the part of the card authorizations the order can never capture is reversed
+    (`omsim.domain.reversals.reverse_unused_authorizations`: one ``Payment Authorization
+    Reversed`` event per authorization; a fully canceled order reverses them in full). The
+    reversal is a gateway call too: with ``refund`` False nothing is reversed (UNCONFIRMED).
     """
     require_managed(summary, "cancel")
     wanted = merge_quantities(summary, list(lines.items()), "units to cancel")
@@ -84,6 +92,8 @@ def submit_cancel(
     excess = total_excess_funds_cents(summary)
     if excess > 0 and refund:
         events += ensure_refunds(summary, at=at, excess_funds_cents=excess)
+    if refund:
+        events += reverse_unused_authorizations(summary, at=at)
     return events
 
 

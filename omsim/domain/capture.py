@@ -253,6 +253,8 @@ def create_order_summary(
         )
         summary.items.append(item)
         cs.created(item)
+    if not summary.is_managed:
+        bookkeeping.store_totals(cs, summary)  # copied once, then frozen
     bookkeeping.refresh(cs, summary)
     created = cs.event(
         "Order Summary Created",

@@ -30,6 +30,7 @@ TRACKED_FIELDS: frozenset[str] = frozenset(
         # PaymentAuthorization, Payment, Refund, OrderPaymentSummary: money moving
         "Amount",
         "Captured",
+        "TotalAuthReversalAmount",
         "NetApplied",
         "Refunded",
         "ExcessRefunded",

@@ -1,8 +1,9 @@
 """Exchanges: a return order for the old items plus a new Order Summary for the new ones.
 
 Mirrors the Spring '24 exchange flow: the new summary has ``SourceProcess`` Exchange and
-``SourceOrderSummaryId`` pointing at the original, and counts for licensing like any managed
-summary. The returned items' value is reserved on the original payment summary
+``SourceOrderSummaryId`` pointing at the original, an ``OrderItemSummaryRelationship`` links
+each new item to the item it replaces (`replacement_pairs`), and it counts for licensing like
+any managed summary. The returned items' value is reserved on the original payment summary
 (``ReservedBalanceTotalAmount``) and pays the new summary through an ``Exchange Credit`` payment
 method, so an even exchange moves no money on the customer's card. A dearer exchange needs a
 card authorization for the difference; a cheaper one refunds the difference to the card when the
@@ -41,7 +42,23 @@ from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.guardrails import require_managed
 from omsim.domain.picklists import SourceProcess
 from omsim.domain.returns import ReturnLineInput, create_return_order, preview_return
-from omsim.domain.summary import OrderSummary
+from omsim.domain.summary import OrderItemSummary, OrderItemSummaryRelationship, OrderSummary
+
+
+def replacement_pairs(
+    new_items: Sequence[OrderItemSummary], returned_item_ids: Sequence[str]
+) -> list[tuple[OrderItemSummary, str]]:
+    """(new item, id of the returned item it replaces) for an exchange's relationships.
+
+    The new line at each position replaces the returned line at the same position when there
+    are as many of each (Salesforce's exchange input pairs them); when one item is returned,
+    every new item replaces it; otherwise every new item is related to every returned item
+    (omsim cannot tell which replaces which).
+    """
+    returned = list(dict.fromkeys(returned_item_ids))
+    if len(returned_item_ids) == len(new_items):
+        return list(zip(new_items, returned_item_ids, strict=True))
+    return [(item, old) for item in new_items for old in returned]
 
 
 def exchange(
@@ -79,7 +96,7 @@ def exchange(
                 f"OrderItemSummary {item.id}: cannot exchange {n}, QuantityAvailableToReturn is "
                 f"{item.quantity_available_to_return}"
             )
-    credit = preview_return(summary, units)
+    credit = preview_return(summary, units, shipping_reduction_flag=False)
     first = summary.delivery_groups[0]
     group = delivery_group or DeliveryGroupInput(
         key="exchange",
@@ -134,6 +151,19 @@ def exchange(
     cs.involve(summary, "order summary")
     cs.involve(new_summary, "exchange order summary")
     cs.involve(ro, "return order")
+    new_items = new_summary.product_items
+    for main, replaced in replacement_pairs(
+        new_items, [ln.order_item_summary_id for ln in return_lines]
+    ):
+        link = OrderItemSummaryRelationship(
+            id=summary.ids.next("OrderItemSummaryRelationship"),
+            order_summary_id=new_summary.id,
+            main_order_item_summary_id=main.id,
+            associated_order_item_summary_id=replaced,
+            associated_order_summary_id=summary.id,
+        )
+        new_summary.item_relationships.append(link)
+        cs.created(link)
     cs.add(ro, "exchange_credit_cents", reserved)
     left = reserved
     for ops in sorted(summary.payment_summaries, key=lambda o: -room[o.id]):

@@ -2,14 +2,19 @@
 
 Mirrors Salesforce ``FulfillmentOrder`` and ``FulfillmentOrderLineItem``. The status is a label
 mapped to a fixed ``StatusCategory`` (DRAFT, ACTIVATED, FULFILLING, CLOSED, CANCELLED, REJECTED);
-processing keys off the category.
+processing keys off the category. The fulfillment order's totals are roll-ups of its lines
+(formula properties here, exported with the records); each line's money is stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from omsim.domain.picklists import FULFILLMENT_ORDER_STATUS_CATEGORY, ItemType
+from omsim.domain.picklists import (
+    FULFILLMENT_ORDER_STATUS_CATEGORY,
+    FULFILLMENT_ORDER_TYPES,
+    ItemType,
+)
 
 OPEN_CATEGORIES = ("DRAFT", "ACTIVATED", "FULFILLING")
 """Categories in which a fulfillment order's lines can still be canceled or rejected."""
@@ -29,6 +34,14 @@ class FulfillmentOrderLineItem:
         Units the location rejected (``RejectedQuantity``), with ``reject_reason``.
     is_reship, reship_reason : bool, str
         Set on the lines of a reshipment fulfillment order.
+    order_item_id : str
+        The original ``OrderItem`` of the line (``OrderItemId``).
+    unit_price_cents : int
+        ``UnitPrice``, the order item summary's; 0 on a reshipment, which carries no charge.
+    total_adjustment_amount_cents, total_tax_amount_cents : int
+        The units' share of the line's adjustments and tax (``TotalAdjustmentAmount``,
+        ``TotalTaxAmount``): until the fulfillment order is invoiced, what its invoice will
+        bill, recomputed after every change; then what the invoice billed.
     """
 
     id: str
@@ -42,6 +55,20 @@ class FulfillmentOrderLineItem:
     reject_reason: str | None = None
     is_reship: bool = False
     reship_reason: str | None = None
+    order_item_id: str = ""
+    unit_price_cents: int = 0
+    total_adjustment_amount_cents: int = 0
+    total_tax_amount_cents: int = 0
+
+    @property
+    def total_price_cents(self) -> int:
+        """``TotalPrice`` = ``UnitPrice`` x ``Quantity`` (before adjustments and tax)."""
+        return self.unit_price_cents * self.quantity
+
+    @property
+    def total_amount_cents(self) -> int:
+        """``TotalPrice`` plus ``TotalAdjustmentAmount``: what the units bill before tax."""
+        return self.total_price_cents + self.total_adjustment_amount_cents
 
 
 @dataclass(slots=True, eq=False)
@@ -84,6 +111,49 @@ class FulfillmentOrder:
     def item_count(self) -> int:
         """Units on the fulfillment order's lines (``ItemCount``)."""
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def type_category(self) -> str:
+        """``TypeCategory`` of the ``Type``: ``PHYSICAL``, ``DROPSHIP`` or ``DIGITAL``."""
+        return FULFILLMENT_ORDER_TYPES[self.type]
+
+    def _total(self, item_type: ItemType) -> int:
+        return sum(ln.total_price_cents for ln in self.lines if ln.type is item_type)
+
+    @property
+    def total_product_amount_cents(self) -> int:
+        """``TotalProductAmount``: product lines' ``TotalPrice`` (unadjusted, before tax)."""
+        return self._total(ItemType.PRODUCT)
+
+    @property
+    def total_delivery_amount_cents(self) -> int:
+        """``TotalDeliveryAmount``: delivery charge lines' ``TotalPrice``."""
+        return self._total(ItemType.DELIVERY_CHARGE)
+
+    @property
+    def total_fee_amount_cents(self) -> int:
+        """``TotalFeeAmount``: fee lines' ``TotalPrice`` (a fee is on no fulfillment order, so 0)."""
+        return self._total(ItemType.FEE)
+
+    @property
+    def total_adjustment_amount_cents(self) -> int:
+        """``TotalAdjustmentAmount``: the lines' adjustments (discounts are negative)."""
+        return sum(ln.total_adjustment_amount_cents for ln in self.lines)
+
+    @property
+    def total_amount_cents(self) -> int:
+        """``TotalAmount`` (pre-tax): product, delivery and fee amounts plus adjustments."""
+        return sum(ln.total_amount_cents for ln in self.lines)
+
+    @property
+    def total_tax_amount_cents(self) -> int:
+        """``TotalTaxAmount``."""
+        return sum(ln.total_tax_amount_cents for ln in self.lines)
+
+    @property
+    def grand_total_amount_cents(self) -> int:
+        """``GrandTotalAmount`` = ``TotalAmount`` + ``TotalTaxAmount``: what the invoice bills."""
+        return self.total_amount_cents + self.total_tax_amount_cents
 
     def line_for(self, order_item_summary_id: str) -> FulfillmentOrderLineItem | None:
         return next(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsim.domain import bookkeeping
 from omsim.domain.billing import BillingLine, CreditMemo, Invoice
+from omsim.domain.bookkeeping import billing_pools
 from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.exception_desk import raise_process_exception
 from omsim.domain.guardrails import require_managed
-from omsim.domain.money import prorate
 from omsim.domain.orders import Order
 from omsim.domain.payments import Payment, PaymentAuthorization
 from omsim.domain.picklists import FulfillmentPhase, ItemType
@@ -31,40 +32,13 @@ def _pick(amounts: Sequence[int], need: int) -> int:
     return max(range(len(amounts)), key=lambda i: (amounts[i], -i))
 
 
-def unbilled(summary: OrderSummary, item_id: str) -> tuple[int, int, int]:
-    """(units, pre-tax cents, tax cents) of a line not yet invoiced.
-
-    Units are net ordered units not on an invoice; the value is the line's current value less
-    what invoices billed net of what credit memos credited, so invoices spread the current value
-    (after cancels and adjustments) over the units still to bill, to the cent.
-    """
-    item = summary.item(item_id)
-    units, amount, tax = (
-        item.quantity_net_ordered,
-        item.total_price_cents,
-        item.total_tax_amount_cents,
-    )
-    for doc in summary.invoices:
-        for line in doc.lines:
-            if line.order_item_summary_id == item_id:
-                units -= line.quantity
-                amount -= line.amount_cents
-                tax -= line.tax_cents
-    for memo in summary.credit_memos:
-        for line in memo.lines:
-            if line.order_item_summary_id == item_id:
-                amount += line.amount_cents
-                tax += line.tax_cents
-    return units, amount, tax
-
-
 def _invoice(
     cs: ChangeSet, summary: OrderSummary, reference_id: str, units: dict[str, int], at: float
 ) -> Invoice:
     lines = []
     for item_id, q in units.items():
-        left, amount, tax = unbilled(summary, item_id)
-        lines.append(BillingLine(item_id, q, prorate(amount, q, left), prorate(tax, q, left)))
+        unbilled, _ = billing_pools(summary, summary.item(item_id))
+        lines.append(BillingLine(item_id, q, *unbilled.share(q)))
     total = sum(ln.amount_cents for ln in lines)
     total_tax = sum(ln.tax_cents for ln in lines)
     inv_id = summary.ids.next("Invoice")
@@ -102,6 +76,13 @@ def create_invoice(
     units = {ln.order_item_summary_id: ln.quantity for ln in fo.lines if ln.quantity > 0}
     invoice = _invoice(cs, summary, fo.id, units, at)
     cs.set(fo, "invoice_id", invoice.id)
+    billed = {ln.order_item_summary_id: ln for ln in invoice.lines}
+    for line in fo.lines:  # from here the lines keep what the invoice billed
+        bill = billed.get(line.order_item_summary_id)
+        amount, tax = (bill.amount_cents, bill.tax_cents) if bill else (0, 0)
+        cs.set(line, "total_adjustment_amount_cents", amount - line.total_price_cents)
+        cs.set(line, "total_tax_amount_cents", tax)
+    bookkeeping.refresh(cs, summary)  # other open lines of the same items bill the rest
     cs.involve(summary, "order summary")
     return invoice, [
         cs.event("Invoice Created", at, amount_cents=invoice.total_amount_with_tax_cents)
@@ -118,7 +99,7 @@ def create_fee_invoice(
     if not fee_items:
         raise ActionRejected(f"Order {change_order.id}: no fee to invoice")
     cs = ChangeSet()
-    fee_lines = {i.original_order_item_id for i in fee_items}
+    fee_lines = {i.id for i in fee_items}
     units = {ois.id: 1 for ois in summary.items if ois.original_order_item_id in fee_lines}
     invoice = _invoice(cs, summary, change_order.id, units, at)
     cs.involve(summary, "order summary")
@@ -145,17 +126,27 @@ def capture_authorized_funds(
     return [cs.event("Payment Captured", at, amount_cents=amount_cents)]
 
 
-def _capture_plan(
-    summary: OrderSummary, need: int, at: float
-) -> list[tuple[PaymentAuthorization, int]]:
-    """Authorizations to capture from: OPS exact match else largest, then the same within it."""
-    plan: list[tuple[PaymentAuthorization, int]] = []
-    left = {
+def capturable_cents(summary: OrderSummary, at: float) -> dict[str, int]:
+    """What each authorization can still give at ``at``: its ``Balance`` when processed and
+    unexpired (PaymentAuthorization id -> cents); the others are left out."""
+    return {
         a.id: a.balance_cents
         for p in summary.payment_summaries
         for a in p.authorizations
         if a.status == "Processed" and not a.is_expired(at)
     }
+
+
+def _capture_plan(
+    summary: OrderSummary, need: int, at: float, capacity: dict[str, int] | None = None
+) -> list[tuple[PaymentAuthorization, int]]:
+    """Authorizations to capture from: OPS exact match else largest, then the same within it.
+
+    ``capacity`` (PaymentAuthorization id -> cents) replaces what each authorization can give
+    (default `capturable_cents`); the plan may cover less than ``need``.
+    """
+    plan: list[tuple[PaymentAuthorization, int]] = []
+    left = dict(capturable_cents(summary, at) if capacity is None else capacity)
     while need > 0:
         pools = [
             p
@@ -192,14 +183,23 @@ def _capture(
     return payment
 
 
-def ensure_funds(summary: OrderSummary, invoice_id: str, *, at: float) -> list[DomainEvent]:
+def ensure_funds(
+    summary: OrderSummary, invoice_id: str, *, at: float, allow_partial: bool = False
+) -> list[DomainEvent]:
     """``ensureFundsAsync`` for one invoice, in the documented order.
 
     First apply already-captured balance (an OPS whose ``BalanceAmount`` equals the invoice
     balance, else the largest, repeated); then capture from authorizations (an OPS whose
-    available-to-capture equals what is left, else the largest, repeated). All or nothing: when
-    the funds do not cover the invoice, nothing moves and a Payment process exception is raised,
-    naming an expired authorization when one could have covered it.
+    available-to-capture equals what is left, else the largest, repeated). By default all or
+    nothing: when the funds do not cover the invoice, nothing moves and a Payment process
+    exception is raised, naming an expired authorization when one could have covered it.
+
+    With ``allow_partial`` (Salesforce's ``isAllowPartial``) what the captured balance and the
+    unexpired authorizations cover is applied and captured, the rest of the invoice stays open
+    (``Balance`` > 0), and the same Payment process exception is raised for the rest (its
+    message names the cents not covered). When they cover nothing, it fails as without the
+    flag: nothing moves. UNCONFIRMED: the reference lists the flag, not its failure record;
+    omsim raises one process exception for the uncovered rest, like a failed capture.
     """
     require_managed(summary, "ensure funds")
     invoice = summary.invoice(invoice_id)
@@ -207,24 +207,11 @@ def ensure_funds(summary: OrderSummary, invoice_id: str, *, at: float) -> list[D
         raise ActionRejected(
             f"Invoice {invoice.id}: nothing to ensure, Balance is {invoice.balance_cents}"
         )
-    need = invoice.balance_cents
-    payments = [p for ops in summary.payment_summaries for p in ops.payments if p.balance_cents > 0]
-    applied: list[tuple[Payment, int]] = []
-    left = {p.id: p.balance_cents for p in payments}
-    while need > 0 and any(left.values()):
-        pools = [
-            ops for ops in summary.payment_summaries if sum(left.get(p.id, 0) for p in ops.payments)
-        ]
-        ops = pools[_pick([sum(left.get(p.id, 0) for p in o.payments) for o in pools], need)]
-        candidates = [p for p in ops.payments if left.get(p.id, 0) > 0]
-        payment = candidates[_pick([left[p.id] for p in candidates], need)]
-        amount = min(need, left[payment.id])
-        applied.append((payment, amount))
-        left[payment.id] -= amount
-        need -= amount
+    applied = _balance_plan(summary, invoice.balance_cents)
+    need = invoice.balance_cents - sum(a for _, a in applied)
     captures = _capture_plan(summary, need, at)
     short = need - sum(a for _, a in captures)
-    if short > 0:
+    if short > 0 and not (allow_partial and (applied or captures)):
         return _funds_failure(summary, invoice, short, at)
     cs = ChangeSet()
     for payment, amount in applied:
@@ -238,7 +225,33 @@ def ensure_funds(summary: OrderSummary, invoice_id: str, *, at: float) -> list[D
         _apply_payment(cs, invoice, payment, amount)
         cs.involve(summary, "order summary")
         events.append(cs.event("Payment Captured", at, amount_cents=amount))
+    if short > 0:
+        events += _funds_failure(summary, invoice, short, at)
     return events
+
+
+def _balance_plan(summary: OrderSummary, need: int) -> list[tuple[Payment, int]]:
+    """Captured, unapplied payments to apply to ``need`` cents: an OPS whose ``BalanceAmount``
+    equals what is left, else the largest, repeated; the same rule within the OPS."""
+    applied: list[tuple[Payment, int]] = []
+    left = {
+        p.id: p.balance_cents
+        for ops in summary.payment_summaries
+        for p in ops.payments
+        if p.balance_cents > 0
+    }
+    while need > 0 and any(left.values()):
+        pools = [
+            ops for ops in summary.payment_summaries if sum(left.get(p.id, 0) for p in ops.payments)
+        ]
+        ops = pools[_pick([sum(left.get(p.id, 0) for p in o.payments) for o in pools], need)]
+        candidates = [p for p in ops.payments if left.get(p.id, 0) > 0]
+        payment = candidates[_pick([left[p.id] for p in candidates], need)]
+        amount = min(need, left[payment.id])
+        applied.append((payment, amount))
+        left[payment.id] -= amount
+        need -= amount
+    return applied
 
 
 def _apply_payment(cs: ChangeSet, invoice: Invoice, payment: Payment, amount: int) -> None:
@@ -330,6 +343,7 @@ def create_credit_memo(
     summary.credit_memos.append(memo)
     cs = ChangeSet()
     cs.created(memo)
+    bookkeeping.refresh(cs, summary)  # what open lines will bill or credit moved with the memo
     cs.involve(summary, "order summary")
     return memo, [
         cs.event("Credit Memo Created", at, amount_cents=memo.total_amount_with_tax_cents)

@@ -13,12 +13,15 @@ PREFIXES: dict[str, str] = {
     "OrderItemSummary": "OIS",
     "OrderDeliveryGroupSummary": "ODGS",
     "OrderItemSummaryChange": "OISC",
+    "OrderItemSummaryRelationship": "OISR",
+    "OrderAdjustmentGroupSummary": "OAGS",
     "FulfillmentOrder": "FO",
     "FulfillmentOrderLineItem": "FOLI",
     "ReturnOrder": "RO",
     "ReturnOrderLineItem": "ROLI",
     "OrderPaymentSummary": "OPS",
     "PaymentAuthorization": "PA",
+    "PaymentAuthAdjustment": "PAA",
     "Payment": "PAY",
     "Refund": "RFND",
     "Invoice": "INV",
@@ -48,8 +51,3 @@ class IdFactory:
         n = self._counters.get(prefix, 0) + 1
         self._counters[prefix] = n
         return f"{prefix}-{n:06d}"
-
-    def peek(self, object_type: str) -> str:
-        """The id `next` will hand out for ``object_type``, without using it."""
-        prefix = PREFIXES[object_type]
-        return f"{prefix}-{self._counters.get(prefix, 0) + 1:06d}"

@@ -1,7 +1,9 @@
 """Every rule an Order Summary must satisfy after any action.
 
 `check_invariants` raises `InvariantViolation` listing each broken rule with the record it
-concerns; `invariant_violations` returns the list. An exchange's two summaries also obey rules
+concerns; `invariant_violations` returns the list. Two rules live beside the action they
+guard and are gathered here: `omsim.domain.simple_returns.return_initiated_violations` and
+`omsim.domain.reversals.authorization_reversal_violations`. An exchange's two summaries also obey rules
 together: `check_exchange_invariants` and `exchange_invariant_violations`. The simulation calls it at the end of a run
 for every Order Summary, and the property tests after every step.
 """
@@ -11,11 +13,19 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
+from omsim.domain import bookkeeping
 from omsim.domain.billing import CreditMemo, Invoice
-from omsim.domain.bookkeeping import billing_pools, summary_totals
+from omsim.domain.bookkeeping import (
+    billing_pools,
+    delivery_group_totals,
+    summary_totals,
+    unadjusted_totals,
+)
 from omsim.domain.errors import InvariantViolation
 from omsim.domain.exchange_credit import EXCHANGE_CREDIT, exchange_credit_cents
 from omsim.domain.picklists import ChangeType, ItemType
+from omsim.domain.reversals import authorization_reversal_violations
+from omsim.domain.simple_returns import return_initiated_violations
 from omsim.domain.summary import QUANTITY_BUCKETS, OrderSummary
 from omsim.domain.write_offs import written_off_cents
 
@@ -30,9 +40,14 @@ def check_invariants(summary: OrderSummary) -> None:
 def invariant_violations(summary: OrderSummary) -> list[str]:
     """Every broken rule, as readable sentences naming the record (empty when all hold)."""
     problems = _quantities(summary)
+    if not summary.is_managed:
+        problems += _frozen_totals(summary)
     if summary.is_managed:
-        problems += _fulfillment_lines(summary) + _return_lines(summary) + _totals(summary)
-        problems += _payments(summary) + _settlement(summary)
+        problems += _fulfillment_lines(summary) + _fee_lines(summary)
+        problems += return_initiated_violations(summary)  # RMA lines and simple returns
+        problems += _totals(summary) + _group_totals(summary) + _document_money(summary)
+        problems += _payments(summary) + authorization_reversal_violations(summary)
+        problems += _settlement(summary)
     return problems
 
 
@@ -94,8 +109,6 @@ def _fulfillment_lines(summary: OrderSummary) -> list[str]:
                     "to fulfil (stranded: never shipped nor invoiced)"
                 )
     for i in summary.items:
-        if i.type is ItemType.FEE:
-            continue
         if allocated[i.id] != i.quantity_allocated:
             out.append(
                 f"OrderItemSummary {i.id}: fulfillment order lines hold {allocated[i.id]}, "
@@ -109,20 +122,36 @@ def _fulfillment_lines(summary: OrderSummary) -> list[str]:
     return out
 
 
-def _return_lines(summary: OrderSummary) -> list[str]:
+def _fee_lines(summary: OrderSummary) -> list[str]:
+    """A Fee line (a return fee) is added by a change order item, which is its
+    ``OriginalOrderItemId``; no fulfillment order carries it (nothing allocated or fulfilled);
+    and its own invoice bills it in full when it is added."""
     out = []
-    pending: dict[str, int] = defaultdict(int)
-    for ro in summary.return_orders:
-        for ln in ro.lines:
-            pending[ln.order_item_summary_id] += (
-                ln.quantity_returned if ln.is_processed else ln.quantity_expected
-            )
+    added = {
+        oi.id
+        for order in summary.change_orders
+        for oi in order.items
+        if oi.change_type is ChangeType.ADD
+    }
     for i in summary.items:
-        if i.type is ItemType.PRODUCT and pending[i.id] != i.quantity_return_initiated:
+        if i.type is not ItemType.FEE:
+            continue
+        name = f"OrderItemSummary {i.id} (Fee)"
+        if i.original_order_item_id not in added:
+            out.append(f"{name}: OriginalOrderItemId {i.original_order_item_id} is no Add item")
+        if i.quantity_allocated or i.quantity_fulfilled:
             out.append(
-                f"OrderItemSummary {i.id}: return order lines hold {pending[i.id]}, "
-                f"QuantityReturnInitiated is {i.quantity_return_initiated}"
+                f"{name}: allocated {i.quantity_allocated}, fulfilled {i.quantity_fulfilled}; "
+                "no fulfillment order carries a fee"
             )
+        billed = sum(
+            ln.quantity
+            for doc in summary.invoices
+            for ln in doc.lines
+            if ln.order_item_summary_id == i.id
+        )
+        if billed != i.quantity_net_ordered:
+            out.append(f"{name}: invoiced {billed} of {i.quantity_net_ordered} unit(s)")
     return out
 
 
@@ -173,6 +202,145 @@ def _totals(summary: OrderSummary) -> list[str]:
                 f"OrderSummary {summary.id}: {name} stored {stored}, lines {from_lines[name]}, "
                 f"original + change orders {value}"
             )
+    return out
+
+
+def _group_totals(summary: OrderSummary) -> list[str]:
+    """Delivery group and unadjusted totals: stored values equal their lines' sums, and the
+    groups' grand totals add up to the Order Summary's."""
+    out = []
+    for name, value in unadjusted_totals(summary.items).items():
+        if getattr(summary, name) != value:
+            out.append(
+                f"OrderSummary {summary.id}: {name} stored {getattr(summary, name)}, lines {value}"
+            )
+    for group in summary.delivery_groups:
+        for name, value in delivery_group_totals(summary.items_in_group(group.id)).items():
+            if getattr(group, name) != value:
+                out.append(
+                    f"OrderDeliveryGroupSummary {group.id}: {name} stored "
+                    f"{getattr(group, name)}, lines {value}"
+                )
+    groups = sum(g.grand_total_amount_cents for g in summary.delivery_groups)
+    if groups != summary.grand_total_amount_cents:
+        out.append(
+            f"OrderSummary {summary.id}: delivery groups' GrandTotalAmount add up to {groups}, "
+            f"GrandTotalAmount is {summary.grand_total_amount_cents}"
+        )
+    return out
+
+
+def _frozen_totals(summary: OrderSummary) -> list[str]:
+    """An unmanaged summary keeps the totals the order had when it was captured."""
+    out = []
+    order = summary.original_order
+    expected = {
+        **summary_totals(order.items),
+        "total_product_amount_cents": sum(
+            i.total_line_amount_cents for i in order.items if i.type is ItemType.PRODUCT
+        ),
+        "total_delivery_amount_cents": sum(
+            i.total_line_amount_cents for i in order.items if i.type is ItemType.DELIVERY_CHARGE
+        ),
+    }
+    for name, value in expected.items():
+        if getattr(summary, name) != value:
+            out.append(
+                f"OrderSummary {summary.id} (UNMANAGED): {name} {getattr(summary, name)}, "
+                f"the order captured {value}"
+            )
+    return out
+
+
+def _document_money(summary: OrderSummary) -> list[str]:
+    """Fulfillment and return order lines carry the money of their units.
+
+    A fulfillment order line's price is its order item summary's (0 on a reshipment, which
+    carries nothing); until invoiced its adjustment and tax are its units' share of what the
+    line still has to bill, then its invoice's line; its fulfillment order's grand total is
+    what its invoice billed. An open return order line is valued at what returning its units
+    would credit; processed lines share their change order's credit for the line exactly.
+    """
+    out = []
+    invoices = {inv.id: inv for inv in summary.invoices}
+    for fo in summary.fulfillment_orders:
+        billed = (
+            {ln.order_item_summary_id: ln for ln in invoices[fo.invoice_id].lines}
+            if fo.invoice_id in invoices
+            else None
+        )
+        for ln in fo.lines:
+            item = summary.item(ln.order_item_summary_id)
+            price = 0 if fo.is_reship else item.unit_price_cents
+            if (ln.unit_price_cents, ln.order_item_id) != (price, item.original_order_item_id):
+                out.append(
+                    f"FulfillmentOrderLineItem {ln.id}: UnitPrice {ln.unit_price_cents}, "
+                    f"OrderItemId {ln.order_item_id}; its line has {price}, "
+                    f"{item.original_order_item_id}"
+                )
+            if fo.is_reship:
+                expected = (0, 0)
+            elif billed is None:
+                expected = bookkeeping.fulfillment_line_money(summary, item, ln.quantity)
+            else:
+                bill = billed.get(item.id)
+                amount, tax = (bill.amount_cents, bill.tax_cents) if bill else (0, 0)
+                expected = (amount - ln.total_price_cents, tax)
+            if (ln.total_adjustment_amount_cents, ln.total_tax_amount_cents) != expected:
+                out.append(
+                    f"FulfillmentOrderLineItem {ln.id}: adjustment and tax "
+                    f"{ln.total_adjustment_amount_cents}, {ln.total_tax_amount_cents}; "
+                    f"its units carry {expected[0]}, {expected[1]}"
+                )
+        if fo.invoice_id in invoices:
+            invoice = invoices[fo.invoice_id]
+            if fo.grand_total_amount_cents != invoice.total_amount_with_tax_cents:
+                out.append(
+                    f"FulfillmentOrder {fo.id}: GrandTotalAmount {fo.grand_total_amount_cents}, "
+                    f"Invoice {invoice.id} billed {invoice.total_amount_with_tax_cents}"
+                )
+    credited: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for ro in summary.return_orders:
+        for rl in ro.lines:
+            item = summary.item(rl.order_item_summary_id)
+            if (rl.unit_price_cents, rl.order_item_id) != (
+                item.unit_price_cents,
+                item.original_order_item_id,
+            ):
+                out.append(
+                    f"ReturnOrderLineItem {rl.id}: UnitPrice {rl.unit_price_cents}, OrderItemId "
+                    f"{rl.order_item_id}; its line has {item.unit_price_cents}, "
+                    f"{item.original_order_item_id}"
+                )
+            money = (rl.total_adjustment_amount_cents, rl.total_tax_amount_cents)
+            if not rl.is_processed:
+                expected = bookkeeping.return_line_money(summary, item, rl.quantity_expected)
+                if money != expected:
+                    out.append(
+                        f"ReturnOrderLineItem {rl.id}: adjustment and tax {money[0]}, "
+                        f"{money[1]}; returning its units would credit {expected}"
+                    )
+            elif rl.quantity_returned:
+                key = (rl.change_order_id or "", item.original_order_item_id)
+                for k, v in enumerate((rl.total_line_amount_cents, *money)):
+                    credited[key][k] += v
+            elif money != (0, 0):
+                out.append(f"ReturnOrderLineItem {rl.id}: returned nothing but carries {money}")
+    for order in summary.change_orders:
+        for oi in order.items:
+            key = (order.id, oi.original_order_item_id or "")
+            if oi.change_type is not ChangeType.RETURN or key not in credited:
+                continue
+            change = [
+                -oi.total_line_amount_cents,
+                -oi.total_adjustment_amount_cents,
+                -oi.total_tax_amount_cents,
+            ]
+            if credited[key] != change:
+                out.append(
+                    f"Order {order.id}: returns {change} (line, adjustment, tax) of "
+                    f"OrderItem {key[1]}, its return order lines {credited[key]}"
+                )
     return out
 
 
@@ -301,6 +469,21 @@ def exchange_invariant_violations(source: OrderSummary, exchange: OrderSummary) 
     )
     committed, consumed = exchange_credit_cents(exchange)
     out = []
+    returned = {ln.order_item_summary_id for ln in ro.lines}
+    related = {r.main_order_item_summary_id for r in exchange.item_relationships}
+    for r in exchange.item_relationships:
+        if (
+            r.associated_order_summary_id != source.id
+            or r.associated_order_item_summary_id not in returned
+        ):
+            out.append(
+                f"OrderItemSummaryRelationship {r.id}: relates to "
+                f"{r.associated_order_item_summary_id} on {r.associated_order_summary_id}, not "
+                f"an item ReturnOrder {ro.id} returns"
+            )
+    for item in exchange.product_items:
+        if item.id not in related:
+            out.append(f"{name}: OrderItemSummary {item.id} replaces no returned item")
     if ro.exchange_credit_cents + given != committed:
         out.append(
             f"{name}: holds {committed} of exchange credit, but ReturnOrder {ro.id} holds "

@@ -119,6 +119,9 @@ REASONS_FOR_RETURN = (
 )
 """``ReturnOrderLineItem.ReasonForReturn``."""
 
+REASONS_FOR_REJECTION = ("Damaged Item", "Expired Warranty", "Missing Item or Part", "Wrong Item")
+"""``ReturnOrderLineItem.ReasonForRejection`` (default ``Missing Item or Part``)."""
+
 PROCESS_EXCEPTION_STATUS_CATEGORY: dict[str, str] = {
     "New": "ACTIVE",
     "Triaged": "ACTIVE",

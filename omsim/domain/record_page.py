@@ -127,7 +127,17 @@ def order_summary_html(s: OrderSummary) -> str:
     )
     fos = _table(
         "Fulfillment Orders",
-        ["Id", "Location", "Type", "Status", "StatusCategory", "IsReship", "ItemCount", "Invoice"],
+        [
+            "Id",
+            "Location",
+            "Type",
+            "Status",
+            "StatusCategory",
+            "IsReship",
+            "ItemCount",
+            "GrandTotalAmount",
+            "Invoice",
+        ],
         [
             [
                 f.id,
@@ -137,6 +147,7 @@ def order_summary_html(s: OrderSummary) -> str:
                 f.status_category,
                 f.is_reship,
                 f.item_count,
+                money(f.grand_total_amount_cents),
                 f.invoice_id or "",
             ]
             for f in s.fulfillment_orders
@@ -160,12 +171,13 @@ def order_summary_html(s: OrderSummary) -> str:
     )
     payments = _table(
         "Order Payment Summaries",
-        ["Id", "Method", "Authorized", "Captured", "Refunded", "Balance"],
+        ["Id", "Method", "Authorized", "Reversed", "Captured", "Refunded", "Balance"],
         [
             [
                 p.id,
                 p.method,
                 money(p.authorization_amount_cents),
+                money(p.authorization_reversal_amount_cents),
                 money(p.captured_amount_cents),
                 money(p.refunded_amount_cents),
                 money(p.balance_amount_cents),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsim.domain.billing import CreditMemo, Invoice
 from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.exception_desk import raise_process_exception
@@ -76,26 +77,42 @@ def apply_credit_memo(
     """
     require_managed(summary, "apply credit memo")
     memo = summary.credit_memo(credit_memo_id)
-    left = memo.balance_cents
-    if left <= 0:
-        raise ActionRejected(f"CreditMemo {memo.id}: nothing to apply, Balance is {left}")
+    if memo.balance_cents <= 0:
+        raise ActionRejected(
+            f"CreditMemo {memo.id}: nothing to apply, Balance is {memo.balance_cents}"
+        )
+    netting = _netting(summary, memo.balance_cents, invoice_ids)
+    if not netting:
+        return []
     cs = ChangeSet()
     cs.involve(summary, "order summary")
-    applied = 0
+    return [_apply_netting(cs, memo, netting, at)]
+
+
+def _netting(
+    summary: OrderSummary, credit_cents: int, invoice_ids: Sequence[str]
+) -> list[tuple[Invoice, int]]:
+    """(invoice, cents) a credit of ``credit_cents`` pays, invoice by invoice in order."""
+    netting = []
     for inv_id in invoice_ids:
         invoice = summary.invoice(inv_id)
-        amount = min(left, invoice.balance_cents)
-        if amount <= 0:
-            continue
+        amount = min(credit_cents, invoice.balance_cents)
+        if amount > 0:
+            netting.append((invoice, amount))
+            credit_cents -= amount
+    return netting
+
+
+def _apply_netting(
+    cs: ChangeSet, memo: CreditMemo, netting: list[tuple[Invoice, int]], at: float
+) -> DomainEvent:
+    """Apply the credit memo to the invoices of `_netting`: the one place credit pays an invoice."""
+    for invoice, amount in netting:
         cs.add(memo, "balance_cents", -amount)
         cs.add(memo, "applied_to_invoices_cents", amount)
         cs.add(invoice, "balance_cents", -amount)
         cs.add(invoice, "net_credits_applied_cents", amount)
-        left -= amount
-        applied += amount
-    if not applied:
-        return []
-    return [cs.event("Credit Memo Applied", at, amount_cents=applied)]
+    return cs.event("Credit Memo Applied", at, amount_cents=sum(a for _, a in netting))
 
 
 def _choose(amounts: list[int], need: int) -> list[int]:
@@ -173,13 +190,8 @@ def ensure_refunds(
     memo_left = memo.balance_cents if memo else 0
     if memo is not None and memo_left <= 0:
         raise ActionRejected(f"CreditMemo {memo.id}: nothing to refund, Balance is {memo_left}")
-    netting = []
-    for inv_id in invoice_ids:
-        invoice = summary.invoice(inv_id)
-        amount = min(memo_left, invoice.balance_cents)
-        if amount > 0:
-            netting.append((invoice, amount))
-            memo_left -= amount
+    netting = _netting(summary, memo_left, invoice_ids)
+    memo_left -= sum(a for _, a in netting)
     reserved = {ops.id: ops.reserved_balance_cents for ops in summary.payment_summaries}
     held = sum(reserved.values())
     if exchange_return_order is not None:
@@ -231,12 +243,7 @@ def ensure_refunds(
     cs = ChangeSet()
     cs.involve(summary, "order summary")
     if memo is not None and netting:
-        for invoice, amount in netting:
-            cs.add(memo, "balance_cents", -amount)
-            cs.add(memo, "applied_to_invoices_cents", amount)
-            cs.add(invoice, "balance_cents", -amount)
-            cs.add(invoice, "net_credits_applied_cents", amount)
-        events.append(cs.event("Credit Memo Applied", at, amount_cents=sum(a for _, a in netting)))
+        events.append(_apply_netting(cs, memo, netting, at))
         cs.involve(summary, "order summary")
     for plan, source, kind in (
         (plan_excess, None, "Referenced"),

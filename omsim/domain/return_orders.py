@@ -29,6 +29,17 @@ class ReturnOrderLineItem:
         Expected units no longer coming back (``quantityToCancel``).
     is_processed : bool
         True once ``returnItems`` processed the line; it is read-only afterwards.
+    reason_for_rejection : str or None
+        ``ReasonForRejection`` of the units rejected at inspection (a value of
+        `REASONS_FOR_REJECTION`; ``Missing Item or Part`` when units are rejected without one).
+    order_item_id : str
+        The original ``OrderItem`` (``OrderItemId``).
+    unit_price_cents : int
+        ``UnitPrice`` of the order item summary.
+    total_adjustment_amount_cents, total_tax_amount_cents : int
+        The share of the line's adjustments and tax that goes with the line's units: while
+        open, what returning the expected units would credit (recomputed after every change);
+        once processed, what the change order credited for the units returned.
     """
 
     id: str
@@ -43,6 +54,31 @@ class ReturnOrderLineItem:
     quantity_canceled: int = 0
     is_processed: bool = False
     change_order_id: str | None = None
+    reason_for_rejection: str | None = None
+    order_item_id: str = ""
+    unit_price_cents: int = 0
+    total_adjustment_amount_cents: int = 0
+    total_tax_amount_cents: int = 0
+
+    @property
+    def quantity_valued(self) -> int:
+        """Units the money fields value: returned once processed, else expected."""
+        return self.quantity_returned if self.is_processed else self.quantity_expected
+
+    @property
+    def total_line_amount_cents(self) -> int:
+        """``TotalLineAmount`` = ``UnitPrice`` x the units valued (before adjustments, tax)."""
+        return self.unit_price_cents * self.quantity_valued
+
+    @property
+    def total_price_cents(self) -> int:
+        """``TotalPrice``: ``TotalLineAmount`` plus adjustments, before tax."""
+        return self.total_line_amount_cents + self.total_adjustment_amount_cents
+
+    @property
+    def total_amount_cents(self) -> int:
+        """``TotalAmount``: ``TotalPrice`` plus ``TotalTaxAmount``, what the units credit."""
+        return self.total_price_cents + self.total_tax_amount_cents
 
 
 @dataclass(slots=True, eq=False)

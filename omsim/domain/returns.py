@@ -35,9 +35,10 @@ from omsim.domain.guardrails import (
     require_product,
     require_within,
 )
-from omsim.domain.money import as_rate, tax_cents
+from omsim.domain.money import as_rate, prorate, tax_cents
 from omsim.domain.orders import Order
 from omsim.domain.picklists import (
+    REASONS_FOR_REJECTION,
     REASONS_FOR_RETURN,
     RETURN_ORDER_STATUS_CATEGORY,
     ChangeType,
@@ -64,7 +65,9 @@ class ReturnItemInput:
 
     ``quantity_returned`` units are refunded; ``quantity_to_cancel`` expected units will not come
     back. ``quantity_received`` (default: returned + rejected) and ``quantity_rejected`` are
-    informational, as in Salesforce.
+    informational, as in Salesforce; ``reason_for_rejection`` (a value of
+    `REASONS_FOR_REJECTION`, only with rejected units) says why, and defaults to the picklist's
+    default, ``Missing Item or Part``, when units are rejected.
     """
 
     return_order_line_item_id: str
@@ -72,6 +75,7 @@ class ReturnItemInput:
     quantity_to_cancel: int = 0
     quantity_received: int | None = None
     quantity_rejected: int = 0
+    reason_for_rejection: str | None = None
 
 
 def _return_deltas(
@@ -84,7 +88,7 @@ def _return_deltas(
 
 
 def preview_return(
-    summary: OrderSummary, lines: Mapping[str, int], *, shipping_reduction_flag: bool = False
+    summary: OrderSummary, lines: Mapping[str, int], *, shipping_reduction_flag: bool
 ) -> int:
     """``previewReturn``: cents (tax included) returning these units would credit; changes nothing."""
     return -sum(
@@ -154,6 +158,7 @@ def _add_line(
     units: int,
     reason: str,
 ) -> ReturnOrderLineItem:
+    adjustment, tax = bookkeeping.return_line_money(summary, item, units)
     line = ReturnOrderLineItem(
         id=summary.ids.next("ReturnOrderLineItem"),
         return_order_id=ro.id,
@@ -161,6 +166,10 @@ def _add_line(
         stock_keeping_unit=item.stock_keeping_unit,
         quantity_expected=units,
         reason_for_return=reason,
+        order_item_id=item.original_order_item_id,
+        unit_price_cents=item.unit_price_cents,
+        total_adjustment_amount_cents=adjustment,
+        total_tax_amount_cents=tax,
     )
     ro.lines.append(line)
     cs.created(line)
@@ -186,6 +195,18 @@ def _check_items(ro: ReturnOrder, items: Sequence[ReturnItemInput]) -> None:
         seen.add(line.id)
         if it.quantity_returned < 0 or it.quantity_to_cancel < 0 or it.quantity_rejected < 0:
             raise ActionRejected(f"ReturnOrderLineItem {line.id}: quantities must be >= 0")
+        if it.reason_for_rejection is not None:
+            if not it.quantity_rejected:
+                raise ActionRejected(
+                    f"ReturnOrderLineItem {line.id}: ReasonForRejection "
+                    f"{it.reason_for_rejection!r} given, but no units are rejected"
+                )
+            require_choice(
+                it.reason_for_rejection,
+                REASONS_FOR_REJECTION,
+                "ReasonForRejection",
+                f"ReturnOrderLineItem {line.id}",
+            )
         if it.quantity_returned + it.quantity_to_cancel == 0:
             raise ActionRejected(f"ReturnOrderLineItem {line.id}: nothing returned or canceled")
         require_within(
@@ -204,8 +225,8 @@ def return_items(
     items: Sequence[ReturnItemInput],
     *,
     at: float,
+    shipping_reduction_flag: bool,
     reason: str = "Return",
-    shipping_reduction_flag: bool = False,
     return_fee_cents: int = 0,
     fee_tax_rate: Decimal | str | float = "0",
     exchange_summary: OrderSummary | None = None,
@@ -273,8 +294,10 @@ def return_items(
         if deltas
         else None
     )
+    money = _line_money(deltas, [(lines[it.return_order_line_item_id], it) for it in items])
     for it in items:
-        _process_line(cs, summary, ro, lines[it.return_order_line_item_id], it, change_order)
+        line = lines[it.return_order_line_item_id]
+        _process_line(cs, summary, ro, line, it, change_order, money.get(line.id, (0, 0)))
     if not ro.open_lines:
         cs.set(ro, "status", "Closed")
         cs.set(ro, "closed_at", at)
@@ -285,7 +308,7 @@ def return_items(
         )
     ]
     if change_order is not None and credit > 0:  # else nothing returned, or worth nothing
-        events += _credit(
+        events += credit_return(
             summary, ro, change_order, return_fee_cents, rate, fee_total, at, refund=refund
         )
     if exchange_summary is not None:
@@ -293,7 +316,7 @@ def return_items(
         for ln in ro.open_lines:
             key = ln.order_item_summary_id
             expected[key] = expected.get(key, 0) + ln.quantity_expected
-        still = preview_return(summary, expected) if expected else 0
+        still = preview_return(summary, expected, shipping_reduction_flag=False) if expected else 0
         events += release_exchange_credit(summary, ro, exchange_summary, still, at=at)
         # credit the exchange captured but no longer needs (its units canceled) is the
         # customer's once given: refund it now (it could not be refunded before)
@@ -303,9 +326,9 @@ def return_items(
     return events
 
 
-def _credit(
+def credit_return(
     summary: OrderSummary,
-    ro: ReturnOrder,
+    ro: ReturnOrder | None,
     change_order: Order,
     return_fee_cents: int,
     rate: Decimal,
@@ -314,7 +337,11 @@ def _credit(
     *,
     refund: bool,
 ) -> list[DomainEvent]:
-    """Credit memo for the return, the fee invoiced and netted, the rest refunded."""
+    """Credit memo for a return's change order, the fee invoiced and netted, the rest refunded.
+
+    ``ro`` is the return order (``returnItems``), or None for a simple return
+    (`omsim.domain.simple_returns.submit_return`); an exchange's return order gives its credit
+    to the exchange first."""
     events: list[DomainEvent] = []
     memo, memo_events = create_credit_memo(summary, [change_order.id], at=at)
     events += memo_events
@@ -325,7 +352,7 @@ def _credit(
         events += fee_events
     left = memo.balance_cents - (fee_total if return_fee_cents else 0)
     exchange = 0
-    if ro.exchange_order_summary_id:
+    if ro is not None and ro.exchange_order_summary_id:
         exchange = max(0, min(left, ro.exchange_credit_cents))
     if fee_invoices or (left > 0 and (refund or exchange)):
         events += ensure_refunds(
@@ -340,6 +367,31 @@ def _credit(
     return events
 
 
+def _line_money(
+    deltas: list[LineDelta], processed: list[tuple[ReturnOrderLineItem, ReturnItemInput]]
+) -> dict[str, tuple[int, int]]:
+    """Return order line id -> (adjustment, tax) credited for its returned units: each product
+    line's change order delta shared over the lines returning it by units, exactly."""
+    out: dict[str, tuple[int, int]] = {}
+    for d in deltas:
+        if d.change_type is not ChangeType.RETURN:
+            continue
+        mine = [(ln, it.quantity_returned) for ln, it in processed if it.quantity_returned]
+        mine = [(ln, n) for ln, n in mine if ln.order_item_summary_id == d.item.id]
+        whole = sum(n for _, n in mine)
+        adjustment_left, tax_left, units_left = -d.adjustment_cents, -d.tax_delta_cents, whole
+        for ln, n in mine:
+            adjustment = prorate(adjustment_left, n, units_left)
+            tax = prorate(tax_left, n, units_left)
+            out[ln.id] = (adjustment, tax)
+            adjustment_left, tax_left, units_left = (
+                adjustment_left - adjustment,
+                tax_left - tax,
+                units_left - n,
+            )
+    return out
+
+
 def _process_line(
     cs: ChangeSet,
     summary: OrderSummary,
@@ -347,6 +399,7 @@ def _process_line(
     line: ReturnOrderLineItem,
     it: ReturnItemInput,
     change_order: Order | None,
+    money: tuple[int, int],
 ) -> None:
     received = (
         it.quantity_received
@@ -359,6 +412,10 @@ def _process_line(
     cs.set(line, "quantity_canceled", it.quantity_to_cancel)
     cs.set(line, "quantity_received", received)
     cs.set(line, "quantity_rejected", it.quantity_rejected)
+    if it.quantity_rejected:
+        cs.set(line, "reason_for_rejection", it.reason_for_rejection or "Missing Item or Part")
+    cs.set(line, "total_adjustment_amount_cents", money[0])
+    cs.set(line, "total_tax_amount_cents", money[1])
     cs.set(line, "is_processed", True)
     if it.quantity_returned and change_order is not None:
         cs.set(line, "change_order_id", change_order.id)
@@ -372,12 +429,19 @@ def _process_line(
 def _charge_fee(
     summary: OrderSummary, fee_cents: int, rate: Decimal, at: float
 ) -> tuple[str, list[DomainEvent]]:
-    """Add a Fee line through a change order and invoice it."""
+    """Add a Fee line through a change order and invoice it.
+
+    A fee line has a rule of its own: its ``OriginalOrderItemId`` is the change order item
+    that added it (``ChangeType`` Add), it is on no fulfillment order (QuantityAllocated and
+    QuantityFulfilled stay 0, so its ``Status`` reads Ordered by the formula list), and its
+    own invoice bills it in full at once (`omsim.domain.invariants` checks all three).
+    """
     group = summary.delivery_groups[0]
+    order_item_id = summary.ids.next("OrderItem")
     fee = OrderItemSummary(
         id=summary.ids.next("OrderItemSummary"),
         order_summary_id=summary.id,
-        original_order_item_id=summary.ids.peek("OrderItem"),
+        original_order_item_id=order_item_id,
         order_delivery_group_summary_id=group.id,
         type=ItemType.FEE,
         stock_keeping_unit="RETURN-FEE",
@@ -387,19 +451,15 @@ def _charge_fee(
         total_line_amount_cents=0,
         total_adjustment_amount_cents=0,
         total_tax_amount_cents=0,
-        quantity_allocated=1,
-        quantity_fulfilled=1,
     )
     cs = ChangeSet()
     summary.items.append(fee)
     cs.created(fee)
+    added = LineDelta(
+        fee, ChangeType.ADD, 1, fee_cents, 0, tax_cents(fee_cents, rate), order_item_id
+    )
     change_order = apply_change_order(
-        cs,
-        summary,
-        [LineDelta(fee, ChangeType.ADD, 1, fee_cents, 0, tax_cents(fee_cents, rate))],
-        phase=FulfillmentPhase.POST,
-        reason="Return Fee",
-        at=at,
+        cs, summary, [added], phase=FulfillmentPhase.POST, reason="Return Fee", at=at
     )
     bookkeeping.refresh(cs, summary)
     cs.involve(summary, "order summary")

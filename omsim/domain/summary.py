@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from omsim.domain.billing import CreditMemo, Invoice
 from omsim.domain.fulfillment import FulfillmentOrder
 from omsim.domain.ids import IdFactory
+from omsim.domain.money import tax_cents
 from omsim.domain.orders import Order
 from omsim.domain.payments import OrderPaymentSummary
 from omsim.domain.picklists import (
@@ -129,6 +130,16 @@ class OrderItemSummary:
         """``TotalAmtWithTax``."""
         return self.total_price_cents + self.total_tax_amount_cents
 
+    @property
+    def total_line_tax_amount_cents(self) -> int:
+        """``TotalLineTaxAmount``: tax on the unadjusted ``TotalLineAmount``.
+
+        omsim keeps one tax figure per line (``TotalTaxAmount``, on ``TotalPrice``); the
+        unadjusted line's tax is the line's rate on ``TotalLineAmount``, rounded half-even
+        (UNCONFIRMED how Salesforce's tax engine splits line and adjustment tax).
+        """
+        return tax_cents(self.total_line_amount_cents, self.tax_rate)
+
     def computed_status(self) -> ItemStatus:
         """``Status`` by the documented formula list; the first true formula wins."""
         q = self.quantity
@@ -163,7 +174,14 @@ class OrderItemSummary:
 
 @dataclass(slots=True, eq=False)
 class OrderDeliveryGroupSummary:
-    """Items of one Order Summary sharing a delivery method and recipient."""
+    """Items of one Order Summary sharing a delivery method and recipient.
+
+    The totals are its lines' (``OrderItemSummary`` of the group), stored and recomputed with
+    the Order Summary's: ``TotalLineAmount`` (unadjusted), ``TotalAdjustmentAmount``, the
+    adjusted product and delivery amounts and their tax, ``TotalAmount`` (pre-tax),
+    ``TotalTaxAmount`` and ``GrandTotalAmount``. A return fee line sits in the first group, so
+    its amount is in that group's ``TotalAmount`` (there is no fee field on the group).
+    """
 
     id: str
     order_summary_id: str
@@ -173,6 +191,15 @@ class OrderDeliveryGroupSummary:
     deliver_to_zone_id: str = ""
     pickup_location_id: str | None = None
     promised_delivery_at: float | None = None
+    total_line_amount_cents: int = 0
+    total_adjustment_amount_cents: int = 0
+    total_adjusted_product_amount_cents: int = 0
+    total_adjusted_product_tax_amount_cents: int = 0
+    total_adjusted_delivery_amount_cents: int = 0
+    total_adjusted_delivery_tax_amount_cents: int = 0
+    total_amount_cents: int = 0
+    total_tax_amount_cents: int = 0
+    grand_total_amount_cents: int = 0
 
 
 @dataclass(slots=True, eq=False)
@@ -187,6 +214,24 @@ class OrderItemSummaryChange:
     change_type: ChangeType
     is_pre_fulfillment: bool
     reason: str
+
+
+@dataclass(slots=True, eq=False)
+class OrderItemSummaryRelationship:
+    """How an item of an exchange Order Summary relates to the item it replaces.
+
+    Mirrors ``OrderItemSummaryRelationship``: ``main_order_item_summary_id`` is the new item
+    (on the exchange summary), ``associated_order_item_summary_id`` the returned one (on the
+    source summary, ``associated_order_summary_id``). ``relationship_type`` is ``Exchange``
+    (UNCONFIRMED picklist value). Kept on the exchange summary.
+    """
+
+    id: str
+    order_summary_id: str
+    main_order_item_summary_id: str
+    associated_order_item_summary_id: str
+    associated_order_summary_id: str
+    relationship_type: str = "Exchange"
 
 
 @dataclass(slots=True, eq=False)
@@ -212,7 +257,15 @@ class OrderSummary:
 
     The totals (``total_adjusted_product_amount_cents`` ... ``grand_total_amount_cents``) are
     stored, as in Salesforce, and recomputed after every change; `check_invariants` recomputes
-    them independently from the original order and its change orders.
+    them independently from the original order and its change orders. The unadjusted totals
+    ``TotalProductAmount``, ``TotalDeliveryAmount`` and ``TotalFeeAmount`` sum the lines'
+    ``TotalLineAmount``; their ``...WithTax`` twins add each line's ``TotalLineTaxAmount``
+    (`OrderItemSummary.total_line_tax_amount_cents`).
+
+    An UNMANAGED summary's totals are copied from the order when it is created and then frozen,
+    as Salesforce does not maintain an unmanaged summary's financial fields: every total above
+    and its delivery groups' totals keep the order's captured values (no action changes an
+    unmanaged summary's money: they refuse it).
     """
 
     id: str
@@ -238,10 +291,17 @@ class OrderSummary:
     total_amount_cents: int = 0
     total_tax_amount_cents: int = 0
     grand_total_amount_cents: int = 0
+    total_product_amount_cents: int = 0
+    total_product_amount_with_tax_cents: int = 0
+    total_delivery_amount_cents: int = 0
+    total_delivery_amount_with_tax_cents: int = 0
+    total_fee_amount_cents: int = 0
+    total_fee_amount_with_tax_cents: int = 0
     items: list[OrderItemSummary] = field(default_factory=list, repr=False)
     delivery_groups: list[OrderDeliveryGroupSummary] = field(default_factory=list, repr=False)
     change_orders: list[Order] = field(default_factory=list, repr=False)
     item_changes: list[OrderItemSummaryChange] = field(default_factory=list, repr=False)
+    item_relationships: list[OrderItemSummaryRelationship] = field(default_factory=list, repr=False)
     fulfillment_orders: list[FulfillmentOrder] = field(default_factory=list, repr=False)
     return_orders: list[ReturnOrder] = field(default_factory=list, repr=False)
     payment_summaries: list[OrderPaymentSummary] = field(default_factory=list, repr=False)

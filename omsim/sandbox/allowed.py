@@ -90,7 +90,7 @@ def _exchangeable(summary: OrderSummary) -> dict[str, int]:
     for sku, units in _by_sku(summary, "quantity_available_to_return").items():
         item = next(i for i in summary.product_items if i.stock_keeping_unit == sku)
         try:
-            if preview_return(summary, {item.id: 1}) <= 0:
+            if preview_return(summary, {item.id: 1}, shipping_reduction_flag=False) <= 0:
                 continue
         except ActionRejected:
             continue

@@ -31,13 +31,21 @@ class CancellationSpec(Strict):
 
 
 class ReturnsSpec(Strict):
-    """Customers sending items back with an RMA.
+    """Customers sending items back, with an RMA or as a simple return.
 
     ``rate_by_category`` is the chance a delivered unit of that category comes back (30-40% of
     apparel bought online: AlixPartners, 2017); other categories use ``default_rate``, set so
     that a default run returns 15-21% of delivered units (17.6% of online sales: NRF and Appriss
     Retail, Consumer Returns in the Retail Industry, 2023; 16.9% of annual sales: NRF and Happy
     Returns, 2024).
+
+    ``simple_return_share`` is the share of returns (not exchanges) the service desk takes
+    without an RMA, drawn per return from the service stream: no ``ReturnOrder`` is created when
+    the customer asks, and ``submitReturn`` returns, credits and refunds the units that arrive at
+    the return location (a short parcel is then no mismatch: only what arrived is returned). The
+    others, and every exchange, use an RMA (``createReturnOrder`` when the customer asks,
+    ``returnItems`` when the parcel arrives). Default 0 (an assumption: every return with an
+    RMA, as before the field existed); at 0 no draw is made, so the event log is unchanged.
     """
 
     rate_by_category: dict[str, float] = {"apparel": 0.30}
@@ -69,6 +77,7 @@ class ReturnsSpec(Strict):
     return_fee_cents: int = Field(default=0, ge=0)
     shipping_reduction: bool = False
     exchange_share: float = Field(default=0.15, ge=0, le=1)
+    simple_return_share: float = Field(default=0.0, ge=0, le=1)
 
     @field_validator("reasons")
     @classmethod

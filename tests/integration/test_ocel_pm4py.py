@@ -113,7 +113,7 @@ def build_log() -> EventLog:
     # 3. a cancel before allocation, then the rest ships
     s3 = place(ids, log, [("SOCKS", 3, 600), ("BELT", 1, 2500)], at=4.0)
     a, b = s3.items[:2]
-    log.record_all(submit_cancel(s3, {a.id: 3}, at=5.0))
+    log.record_all(submit_cancel(s3, {a.id: 3}, at=5.0, shipping_reduction_flag=True))
     ship(log, s3, {"W2": {b.id: 1}}, at=6.0)
 
     # 4. shipped, then one unit returned with a fee
@@ -130,6 +130,7 @@ def build_log() -> EventLog:
             at=150.0,
             return_fee_cents=500,
             fee_tax_rate=TAX,
+            shipping_reduction_flag=False,
         )
     )
     for summary in (s1, s2, s3, s4):

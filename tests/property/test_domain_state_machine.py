@@ -1279,7 +1279,12 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         ro = self.pick(data, s.return_orders, lambda r: bool(r.open_lines), "return order")
         if ro is None:
             self.act(
-                return_items, s, UNKNOWN["ro"], [ReturnItemInput("ROLI-999999", 1)], expect=False
+                return_items,
+                s,
+                UNKNOWN["ro"],
+                [ReturnItemInput("ROLI-999999", 1)],
+                shipping_reduction_flag=False,
+                expect=False,
             )
             return
         items: list[ReturnItemInput] = []
@@ -1439,7 +1444,15 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         committed, _ = exchange_credit_cents(partner)
         open_before = sum(inv.balance_cents for inv in partner.invoices)
         items = [ReturnItemInput(ln.id, 0, ln.quantity_expected) for ln in ro.open_lines]
-        self.act(return_items, s, ro.id, items, exchange_summary=partner, expect=True)
+        self.act(
+            return_items,
+            s,
+            ro.id,
+            items,
+            shipping_reduction_flag=False,
+            exchange_summary=partner,
+            expect=True,
+        )
         assert ro.status == "Closed" and ro.exchange_credit_cents == 0
         after, _ = exchange_credit_cents(partner)
         assert after == committed - held
@@ -1541,7 +1554,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             ReturnLineInput(k, u, data.draw(st.sampled_from(REASONS_FOR_RETURN), label="reason"))
             for k, u in units.items()
         ]
-        credit = preview_return(s, units) if units else 0
+        credit = preview_return(s, units, shipping_reduction_flag=False) if units else 0
         kind = data.draw(st.sampled_from(("even", "cheaper", "dearer")), label="exchange kind")
         if kind == "even" and credit >= 1:
             new_lines = [OrderLineInput("SKU-NEW", 1, credit, "0")]
@@ -1719,12 +1732,19 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
                 ensure_refunds, u, excess_funds_cents=1, expect=False
             ),
             "credit memo": lambda: self.act(create_credit_memo, u, ["ORD-999999"], expect=False),
-            "cancel": lambda: self.act(submit_cancel, u, {item.id: 1}, expect=False),
+            "cancel": lambda: self.act(
+                submit_cancel, u, {item.id: 1}, shipping_reduction_flag=True, expect=False
+            ),
             "return order": lambda: self.act(
                 create_return_order, u, [ReturnLineInput(item.id, 1)], expect=False
             ),
             "return items": lambda: self.act(
-                return_items, u, UNKNOWN["ro"], [ReturnItemInput("ROLI-1", 1)], expect=False
+                return_items,
+                u,
+                UNKNOWN["ro"],
+                [ReturnItemInput("ROLI-1", 1)],
+                shipping_reduction_flag=False,
+                expect=False,
             ),
             "adjust": lambda: self.act(adjust, u, {item.id: 1}, expect=False),
             "reship": lambda: self.act(

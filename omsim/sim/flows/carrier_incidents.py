@@ -104,6 +104,16 @@ def refund_lost_units(model: Model, summary: OrderSummary, units: dict[str, int]
     model.record(events)
     items = [ReturnItemInput(ln.id, ln.quantity_expected, quantity_received=0) for ln in ro.lines]
     up = gateway_up(model)
-    model.record(return_items(summary, ro.id, items, at=now, reason="Lost Parcel", refund=up))
+    model.record(
+        return_items(
+            summary,
+            ro.id,
+            items,
+            at=now,
+            reason="Lost Parcel",
+            refund=up,
+            shipping_reduction_flag=False,
+        )
+    )
     if not up:
         queue_refund(model, summary)

@@ -116,7 +116,14 @@ def cancel_units(model: Model, summary: OrderSummary, units: dict[str, int], rea
 
     Raises `ActionRejected` (nothing changed) when the units are not available to cancel."""
     model.record(
-        submit_cancel(summary, units, at=model.env.now, reason=reason, refund=gateway_up(model))
+        submit_cancel(
+            summary,
+            units,
+            at=model.env.now,
+            reason=reason,
+            refund=gateway_up(model),
+            shipping_reduction_flag=True,
+        )
     )
     release_group_hold(model, summary, units)
     if not gateway_up(model):
@@ -241,7 +248,7 @@ def submit_exchange(
     )
     price = item.unit_price_cents
     new_total = plan.units * price + tax_cents(plan.units * price, item.tax_rate)
-    credit = preview_return(summary, {item_id: plan.units})
+    credit = preview_return(summary, {item_id: plan.units}, shipping_reduction_flag=False)
     line = OrderLineInput(item.stock_keeping_unit, plan.units, price, item.tax_rate)
     new, events = exchange(
         summary,

@@ -193,7 +193,11 @@ def _no_show(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
     model.record(cancel_fulfillment_order_lines(summary, fo.id, units, at=now))
     model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
     up = gateway_up(model)
-    model.record(submit_cancel(summary, units, at=now, reason="Pickup No-Show", refund=up))
+    model.record(
+        submit_cancel(
+            summary, units, at=now, reason="Pickup No-Show", refund=up, shipping_reduction_flag=True
+        )
+    )
     if not up:
         queue_refund(model, summary)
     model.tracks[summary.id].parcels_out -= 1

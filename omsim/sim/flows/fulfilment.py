@@ -83,7 +83,16 @@ def _reject(model: Model, summary: OrderSummary, fo: FulfillmentOrder) -> None:
         model.inventory.release_reservation(fo.fulfilled_from_location_id, stock)
         _write_off(model, fo.fulfilled_from_location_id, stock, phantom=reason == "Out of Stock")
         up = gateway_up(model)
-        model.record(submit_cancel(summary, units, at=model.env.now, reason=reason, refund=up))
+        model.record(
+            submit_cancel(
+                summary,
+                units,
+                at=model.env.now,
+                reason=reason,
+                refund=up,
+                shipping_reduction_flag=True,
+            )
+        )
         if not up:
             queue_refund(model, summary)
         return

@@ -5,6 +5,11 @@ return center (or store, per the scenario), is inspected, and its units are retu
 memo, refund net of any return fee). Units returned for a restockable reason go back to
 available stock at that location; the others are disposed of. A parcel holding fewer units than
 the RMA expects raises a Returns process exception, and the desk settles the RMA.
+
+A share of the returns (``service.returns.simple_return_share``, never an exchange) goes
+without an RMA: nothing is created when the customer asks, and when the parcel has been
+inspected the desk calls ``submitReturn`` for the units that arrived (`settle_simple_return`),
+then restocks as for an RMA.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from omsim.domain import (
     preview_return,
     raise_process_exception,
     return_items,
+    submit_return,
 )
 from omsim.domain.money import tax_cents
 from omsim.network.locations import LocationType, ServiceLevel
@@ -58,7 +64,11 @@ def return_destination(model: Model, zone_id: str) -> str:
 def process_return(
     env: simpy.Environment, model: Model, request: tuple[OrderSummary, str, LineReturn]
 ) -> Generator[Any, Any, None]:
-    """From the customer's request to the refund (or the exchange's credit)."""
+    """From the customer's request to the refund (or the exchange's credit).
+
+    An exchange always gets an RMA; another return gets one unless the desk takes it as a
+    simple return (`takes_simple_return`).
+    """
     summary, item_id, plan = request
     item = summary.item(item_id)
     units = min(plan.units, item.quantity_available_to_return)
@@ -74,20 +84,27 @@ def process_return(
     )
     zone = model.tracks[summary.id].draft.zone_id
     destination = return_destination(model, zone)
+    if not plan.exchange and takes_simple_return(model):
+        model.tracks[summary.id].returns_out += 1
+        related = [(summary.id, "OrderSummary", "order summary")]
+        yield from _parcel_back(env, model, zone, destination, related)
+        settle_simple_return(
+            model,
+            summary,
+            item_id=item_id,
+            units=units - plan.short_units,
+            reason=plan.reason,
+            destination=destination,
+        )
+        return
     ro_id = plan_line_return(model, summary, item_id, plan, destination)
     track = model.tracks[summary.id]
     track.returns_out += 1
-    m = model.world.matrix
-    days = float(m.transit_days[ServiceLevel.STANDARD][m.loc(destination), m.zone(zone)])
-    yield env.timeout(24.0 * days)
     related = [
         (ro_id, "ReturnOrder", "return order"),
         (summary.id, "OrderSummary", "order summary"),
     ]
-    model.note("Return Parcel Received", related, location_id=destination)
-    yield env.timeout(
-        sample(model.scenario.service.returns.inspection_hours, model.streams.service)
-    )
+    yield from _parcel_back(env, model, zone, destination, related)
     received = units - plan.short_units
     settle = partial(
         settle_return,
@@ -112,6 +129,109 @@ def process_return(
         model.record(events)
         return
     settle(model, summary)
+
+
+def takes_simple_return(model: Model) -> bool:
+    """Whether the desk takes this return without an RMA (``simple_return_share``).
+
+    Drawn from the service stream only for a share strictly between 0 and 1, so a share of 0
+    (the default) leaves every later draw, and the event log, as they were without the field.
+    """
+    share = model.scenario.service.returns.simple_return_share
+    if share <= 0.0 or share >= 1.0:
+        return share >= 1.0
+    return bool(model.streams.service.random() < share)
+
+
+def _parcel_back(
+    env: simpy.Environment,
+    model: Model,
+    zone: str,
+    destination: str,
+    related: list[tuple[str, str, str]],
+) -> Generator[Any, Any, None]:
+    """The parcel travels to the return location by Standard service and is inspected there."""
+    m = model.world.matrix
+    days = float(m.transit_days[ServiceLevel.STANDARD][m.loc(destination), m.zone(zone)])
+    yield env.timeout(24.0 * days)
+    model.note("Return Parcel Received", related, location_id=destination)
+    yield env.timeout(
+        sample(model.scenario.service.returns.inspection_hours, model.streams.service)
+    )
+
+
+def settle_simple_return(
+    model: Model,
+    summary: OrderSummary,
+    *,
+    item_id: str,
+    units: int,
+    reason: str,
+    destination: str,
+) -> None:
+    """``submitReturn`` for the ``units`` of one line that arrived, then restock or dispose.
+
+    No RMA says what to expect: the desk returns what is in the parcel, at most what the line
+    still has available to return (another parcel of the same line may have come first), with
+    the scenario's return fee (waived when it would exceed the credit) and shipping reduction.
+    The refund waits for the desk while the payment gateway is down. A parcel with nothing
+    returnable in it is only inspected.
+    """
+    returns = model.scenario.service.returns
+    item = summary.item(item_id)
+    units = max(0, min(units, item.quantity_available_to_return))
+    if units:
+        up = gateway_up(model)
+        model.record(
+            submit_return(
+                summary,
+                {item_id: units},
+                at=model.env.now,
+                shipping_reduction_flag=returns.shipping_reduction,
+                reason=reason,
+                return_fee_cents=_fee(summary, {item_id: units}, returns.return_fee_cents),
+                fee_tax_rate=item.tax_rate,
+                refund=up,
+            )
+        )
+        if not up:
+            queue_refund(model, summary)
+    _inspected(
+        model,
+        [(item.stock_keeping_unit, units)],
+        reason=reason,
+        destination=destination,
+        related=[(summary.id, "OrderSummary", "order summary")],
+        exchange=False,
+    )
+    model.tracks[summary.id].returns_out -= 1
+
+
+def _inspected(
+    model: Model,
+    skus: list[tuple[str, int]],
+    *,
+    reason: str,
+    destination: str,
+    related: list[tuple[str, str, str]],
+    exchange: bool,
+) -> None:
+    """Restock the returned units (sku, units) for a restockable reason, and note each line."""
+    restocked = reason in model.scenario.service.returns.restock_reasons
+    for sku, units in skus:
+        if restocked and units:
+            model.inventory.receive(destination, sku, units, from_futures=False)
+        model.note(
+            "Return Inspected",
+            related,
+            location_id=destination,
+            sku=sku,
+            category=model.world.catalog[sku].category,
+            units=units,
+            reason=reason,
+            restocked=restocked,
+            exchange=exchange,
+        )
 
 
 def _settle_by_desk(
@@ -186,27 +306,20 @@ def settle_return(
         queue_refund(model, summary)
     if exchange is not None:
         _after_exchange_return(model, summary, exchange)
-    restocked = reason in returns.restock_reasons
-    related = [
-        (ro_id, "ReturnOrder", "return order"),
-        (summary.id, "OrderSummary", "order summary"),
-    ]
-    for ln in processed:
-        units = received[ln.id]
-        sku = summary.item(ln.order_item_summary_id).stock_keeping_unit
-        if restocked and units:
-            model.inventory.receive(destination, sku, units, from_futures=False)
-        model.note(
-            "Return Inspected",
-            related,
-            location_id=destination,
-            sku=sku,
-            category=model.world.catalog[sku].category,
-            units=units,
-            reason=reason,
-            restocked=restocked,
-            exchange=ro.exchange_order_summary_id is not None,
-        )
+    _inspected(
+        model,
+        [
+            (summary.item(ln.order_item_summary_id).stock_keeping_unit, received[ln.id])
+            for ln in processed
+        ],
+        reason=reason,
+        destination=destination,
+        related=[
+            (ro_id, "ReturnOrder", "return order"),
+            (summary.id, "OrderSummary", "order summary"),
+        ],
+        exchange=ro.exchange_order_summary_id is not None,
+    )
     model.tracks[summary.id].returns_out -= 1
 
 
@@ -232,4 +345,9 @@ def _fee(summary: OrderSummary, units: dict[str, int], fee: int) -> int:
     if not fee or not units:
         return 0
     rate = summary.item(next(iter(units))).tax_rate
-    return fee if fee + tax_cents(fee, rate) <= preview_return(summary, units) else 0
+    return (
+        fee
+        if fee + tax_cents(fee, rate)
+        <= preview_return(summary, units, shipping_reduction_flag=False)
+        else 0
+    )

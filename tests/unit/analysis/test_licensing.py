@@ -390,3 +390,30 @@ def test_monthly_table_conserves_summaries(
     assert len(table) == len(calendar.months()) * len(channels)
     assert table["month"].is_monotonic_increasing
     assert table.groupby("month")["complete"].first().sum() <= 1  # 40 days hold one whole month
+
+
+def test_a_simple_return_lowers_net_gmv_as_returned_cents(tmp_path: Path) -> None:
+    """``submitReturn`` (no RMA) logs ``Order Items Returned``: its credit is a return too, so
+    the components still add up to the final grand total (docs/licensing.md)."""
+    folder = write_folder(
+        tmp_path / "simple",
+        [("OS-1", 1.0, "Web", "MANAGED", 1000, 550), ("OS-2", 2.0, "Web", "MANAGED", 800, 500)],
+        [
+            ("Order Items Returned", "OS-1", 300),  # a simple return
+            ("Return Fee Charged", "OS-1", 50),
+            ("Return Order Items Returned", "OS-1", 200),  # and one with an RMA
+            ("Order Items Returned", "OS-2", 300),
+        ],
+    )
+    per_summary = lic.order_summary_volume(folder).set_index("order_summary_id")
+    assert per_summary["returned_cents"].to_dict() == {"OS-1": 500, "OS-2": 300}
+    assert lic.COMPONENTS == [
+        "canceled_cents",
+        "returned_cents",
+        "adjusted_cents",
+        "return_fee_cents",
+    ]
+    volume = lic.monthly_volume(folder)
+    sep = volume[(volume["month"] == "2026-09") & (volume["sales_channel"] == "Web")].iloc[0]
+    assert sep["returned_cents"] == 800 and sep["net_gmv_cents"] == 1050
+    assert sep["gmv_cents"] - sep["returned_cents"] + sep["return_fee_cents"] == 1050

@@ -15,6 +15,7 @@ from omsim.domain import (
     create_order_summary,
     set_order_summary_status,
 )
+from omsim.domain.invariants import invariant_violations
 from omsim.domain.picklists import ItemType, LifeCycleType
 from omsim.domain.summary import OrderItemSummary
 
@@ -76,13 +77,31 @@ def test_create_order_summary_copies_lines_and_emits_event() -> None:
     assert ("OrderSummary", "GrandTotalAmount") in fields
 
 
-def test_unmanaged_summary_keeps_no_financials_and_refuses_actions() -> None:
+def test_unmanaged_summary_keeps_the_captured_totals_and_refuses_actions() -> None:
+    """Salesforce copies the order's totals into an unmanaged summary, then never maintains
+    them: 2 x 1000 + 10% tax, a 500 delivery charge + 10% tax."""
     ids = IdFactory()
     summary, _ = create_order_summary(
         ids, order(ids), at=0.0, life_cycle_type=LifeCycleType.UNMANAGED
     )
-    assert summary.grand_total_amount_cents == 0
+    assert (
+        summary.total_adjusted_product_amount_cents,
+        summary.total_adjusted_delivery_amount_cents,
+        summary.total_amount_cents,
+        summary.total_tax_amount_cents,
+        summary.grand_total_amount_cents,
+    ) == (2000, 500, 2500, 250, 2750)
+    assert (summary.total_product_amount_cents, summary.total_product_amount_with_tax_cents) == (
+        2000,
+        2200,
+    )
+    (group,) = summary.delivery_groups
+    assert (group.total_amount_cents, group.grand_total_amount_cents) == (2500, 2750)
     assert summary.items[0].quantity_ordered == 2
+    assert invariant_violations(summary) == []
+    summary.grand_total_amount_cents = 0  # what an edit of a frozen field would do
+    assert any("UNMANAGED" in p for p in invariant_violations(summary))
+    summary.grand_total_amount_cents = 2750
     with pytest.raises(ActionRejected, match="requires a MANAGED order summary"):
         authorize_payment(summary, amount_cents=100, at=0.0)
 

@@ -140,7 +140,7 @@ def test_capture_guardrail(make_summary) -> None:
 def test_cancel_after_capture_refunds_excess_funds(make_summary) -> None:
     summary = make_summary([("A", 2, 1000), ("B", 1, 500)])
     capture_authorized_funds(summary, amount_cents=2500, at=0.5)
-    events = submit_cancel(summary, {summary.items[1].id: 1}, at=1.0)
+    events = submit_cancel(summary, {summary.items[1].id: 1}, at=1.0, shipping_reduction_flag=True)
     assert [e.activity for e in events] == ["Order Items Canceled", "Refund Processed"]
     ops = summary.payment_summaries[0]
     (refund,) = ops.refunds
@@ -151,14 +151,19 @@ def test_cancel_after_capture_refunds_excess_funds(make_summary) -> None:
 
 def test_cancel_before_capture_moves_no_money(make_summary) -> None:
     summary = make_summary([("A", 2, 1000)])
-    events = submit_cancel(summary, {summary.items[0].id: 1}, at=1.0)
-    assert [e.activity for e in events] == ["Order Items Canceled"]
+    events = submit_cancel(summary, {summary.items[0].id: 1}, at=1.0, shipping_reduction_flag=True)
+    # nothing captured, so nothing refunded; the canceled unit's 1000 can never be captured
+    assert [e.activity for e in events] == [
+        "Order Items Canceled",
+        "Payment Authorization Reversed",
+    ]
     assert summary.payment_summaries[0].refunds == []
+    assert summary.payment_summaries[0].authorization_reversal_amount_cents == 1000
 
 
 def test_credit_memo_guardrails(make_summary) -> None:
     summary = make_summary([("A", 2, 1000)])
-    submit_cancel(summary, {summary.items[0].id: 1}, at=1.0)
+    submit_cancel(summary, {summary.items[0].id: 1}, at=1.0, shipping_reduction_flag=True)
     pre_change = summary.change_orders[0].id
     with pytest.raises(ActionRejected, match="only post-fulfillment change orders are credited"):
         create_credit_memo(summary, [pre_change], at=2.0)
@@ -214,7 +219,7 @@ def test_billing_pools_split_a_line_into_unbilled_and_billed(make_summary) -> No
     unbilled, billed = billing_pools(summary, item)
     assert (unbilled.units, unbilled.amount_cents, unbilled.tax_cents) == (2, 666, 67)
     assert (billed.units, billed.amount_cents, billed.tax_cents) == (1, 333, 33)
-    submit_cancel(summary, {item.id: 1}, at=3.0)
+    submit_cancel(summary, {item.id: 1}, at=3.0, shipping_reduction_flag=True)
     assert item.total_tax_amount_cents == 100 - 34  # 0.67 / 2 -> 0.34 (half-even)
     _, last, _ = fulfilled_invoice(summary, {"A": 1})
     assert (last.total_amount_cents, last.total_tax_amount_cents) == (333, 33)
@@ -264,7 +269,9 @@ def test_a_written_off_order_settles_once_fully_billed(make_summary) -> None:
 def test_with_the_gateway_down_a_cancel_keeps_its_excess_funds_for_later(make_summary) -> None:
     summary = make_summary([("A", 2, 1000)])
     capture_authorized_funds(summary, amount_cents=2000, at=1.0)
-    events = submit_cancel(summary, {summary.items[0].id: 1}, at=2.0, refund=False)
+    events = submit_cancel(
+        summary, {summary.items[0].id: 1}, at=2.0, refund=False, shipping_reduction_flag=True
+    )
     assert [e.activity for e in events] == ["Order Items Canceled"]
     assert total_excess_funds_cents(summary) == 1000
     check_invariants(summary)

@@ -31,17 +31,6 @@ from omsim.domain import (
 )
 from omsim.domain.picklists import FulfillmentPhase, LifeCycleType
 
-
-def ship(summary, units, at=2.0):
-    """Allocate, fulfil, invoice and capture ``units`` (OrderItemSummary id -> units)."""
-    group = summary.delivery_groups[0].id
-    (fo,), _ = create_fulfillment_orders(summary, group, {"W1": units}, at=at)
-    fulfil_fulfillment_order(summary, fo.id, at=at)
-    invoice, _ = create_invoice(summary, fo.id, at=at)
-    ensure_funds(summary, invoice.id, at=at)
-    return fo
-
-
 # --- cancel ---------------------------------------------------------------------------------
 
 
@@ -55,9 +44,9 @@ def test_cancel_only_unallocated_units(make_summary, snapshot) -> None:
         ActionRejected,
         match=f"OrderItemSummary {a.id}: cannot cancel 2, QuantityAvailableToCancel is 1",
     ):
-        submit_cancel(summary, {a.id: 2}, at=2.0)
+        submit_cancel(summary, {a.id: 2}, at=2.0, shipping_reduction_flag=True)
     assert snapshot(summary) == before
-    submit_cancel(summary, {a.id: 1}, at=2.0)
+    submit_cancel(summary, {a.id: 1}, at=2.0, shipping_reduction_flag=True)
     assert (a.quantity_canceled, a.quantity, a.status) == (1, 2, "ALLOCATED")
     (change,) = summary.item_changes
     assert (change.change_type, change.is_pre_fulfillment, change.reason) == (
@@ -78,7 +67,7 @@ def test_cancel_only_unallocated_units(make_summary, snapshot) -> None:
 def test_cancel_guardrails(make_summary, lines, message) -> None:
     summary = make_summary([("A", 3, 1000)], charge=500)
     with pytest.raises(ActionRejected, match=message):
-        submit_cancel(summary, lines, at=1.0)
+        submit_cancel(summary, lines, at=1.0, shipping_reduction_flag=True)
 
 
 def test_cancel_everything_cancels_the_charge_with_shipping_reduction(make_summary) -> None:
@@ -99,7 +88,7 @@ def test_cancel_without_shipping_reduction_keeps_the_charge(make_summary) -> Non
 # --- adjust ---------------------------------------------------------------------------------
 
 
-def test_pre_fulfillment_discount_lowers_future_invoices_without_refund(make_summary) -> None:
+def test_pre_fulfillment_discount_lowers_future_invoices_without_refund(ship, make_summary) -> None:
     summary = make_summary([("A", 2, 1000)])
     a = summary.items[0]
     events = adjust(summary, {a.id: 100}, at=1.0)
@@ -110,7 +99,7 @@ def test_pre_fulfillment_discount_lowers_future_invoices_without_refund(make_sum
     assert summary.invoices[0].total_amount_with_tax_cents == 1800
 
 
-def test_post_fulfillment_appeasement_credits_and_refunds(make_summary) -> None:
+def test_post_fulfillment_appeasement_credits_and_refunds(ship, make_summary) -> None:
     summary = make_summary([("A", 2, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 2})
@@ -173,7 +162,7 @@ def test_adjust_guardrails(make_summary, snapshot) -> None:
 # --- returns --------------------------------------------------------------------------------
 
 
-def test_return_order_guardrails(make_summary, snapshot) -> None:
+def test_return_order_guardrails(ship, make_summary, snapshot) -> None:
     summary = make_summary([("A", 2, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
@@ -192,29 +181,47 @@ def test_return_order_guardrails(make_summary, snapshot) -> None:
     assert snapshot(summary) == before
 
 
-def test_return_items_with_cancel_splits_remaining_expected_into_a_new_line(make_summary) -> None:
+def test_return_items_with_cancel_splits_remaining_expected_into_a_new_line(
+    ship, make_summary
+) -> None:
     summary = make_summary([("A", 3, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 3})
     ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 3, "Wrong Item")], at=3.0)
     assert (a.quantity_return_initiated, a.status) == (3, "RETURNINITIATED")
     first = ro.lines[0]
-    return_items(summary, ro.id, [ReturnItemInput(first.id, 1, quantity_to_cancel=1)], at=4.0)
+    return_items(
+        summary,
+        ro.id,
+        [ReturnItemInput(first.id, 1, quantity_to_cancel=1)],
+        at=4.0,
+        shipping_reduction_flag=False,
+    )
     assert (first.is_processed, first.quantity_returned, first.quantity_canceled) == (True, 1, 1)
     assert [(ln.quantity_expected, ln.is_processed) for ln in ro.lines] == [(2, True), (1, False)]
     assert (a.quantity_return_initiated, a.quantity_returned, a.quantity) == (2, 1, 2)
     assert ro.status == "Submitted"
     with pytest.raises(ActionRejected, match=f"line '{first.id}' is not an open line"):
-        return_items(summary, ro.id, [ReturnItemInput(first.id, 1)], at=5.0)
+        return_items(
+            summary, ro.id, [ReturnItemInput(first.id, 1)], at=5.0, shipping_reduction_flag=False
+        )
     with pytest.raises(ActionRejected, match="cannot return and cancel 2, QuantityExpected is 1"):
-        return_items(summary, ro.id, [ReturnItemInput(ro.lines[1].id, 2)], at=5.0)
-    return_items(summary, ro.id, [ReturnItemInput(ro.lines[1].id, 1)], at=5.0)
+        return_items(
+            summary,
+            ro.id,
+            [ReturnItemInput(ro.lines[1].id, 2)],
+            at=5.0,
+            shipping_reduction_flag=False,
+        )
+    return_items(
+        summary, ro.id, [ReturnItemInput(ro.lines[1].id, 1)], at=5.0, shipping_reduction_flag=False
+    )
     assert (ro.status, a.quantity_returned, a.status) == ("Closed", 2, "FULFILLED")
     assert summary.payment_summaries[0].refunded_amount_cents == 2000
     check_invariants(summary)
 
 
-def test_full_return_with_shipping_reduction_refunds_the_charge(make_summary) -> None:
+def test_full_return_with_shipping_reduction_refunds_the_charge(ship, make_summary) -> None:
     summary = make_summary([("A", 1, 1000)], charge=500)
     a, charge = summary.items
     ship(summary, {a.id: 1})
@@ -232,14 +239,19 @@ def test_full_return_with_shipping_reduction_refunds_the_charge(make_summary) ->
     check_invariants(summary)
 
 
-def test_return_fee_may_not_exceed_the_credit(make_summary) -> None:
+def test_return_fee_may_not_exceed_the_credit(ship, make_summary) -> None:
     summary = make_summary([("A", 1, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
     ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 1)], at=3.0)
     with pytest.raises(ActionRejected, match=r"return fee 1500 .* within the credit of 1000"):
         return_items(
-            summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=4.0, return_fee_cents=1500
+            summary,
+            ro.id,
+            [ReturnItemInput(ro.lines[0].id, 1)],
+            at=4.0,
+            return_fee_cents=1500,
+            shipping_reduction_flag=False,
         )
 
 
@@ -247,7 +259,7 @@ def test_unmanaged_summaries_refuse_service_actions(make_summary) -> None:
     summary = make_summary(life_cycle_type=LifeCycleType.UNMANAGED)
     a = summary.items[0]
     for call in (
-        lambda: submit_cancel(summary, {a.id: 1}, at=1.0),
+        lambda: submit_cancel(summary, {a.id: 1}, at=1.0, shipping_reduction_flag=True),
         lambda: adjust(summary, {a.id: 1}, at=1.0),
         lambda: create_return_order(summary, [ReturnLineInput(a.id, 1)], at=1.0),
     ):
@@ -262,7 +274,7 @@ def card(summary):
     return summary.payment_summaries[0]
 
 
-def test_even_exchange_moves_no_card_money(make_summary) -> None:
+def test_even_exchange_moves_no_card_money(ship, make_summary) -> None:
     summary = make_summary([("A", 1, 2500)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
@@ -278,7 +290,12 @@ def test_even_exchange_moves_no_card_money(make_summary) -> None:
     ro = summary.return_orders[0]
     assert ro.exchange_order_summary_id == new.id
     return_items(
-        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0, exchange_summary=new
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 1)],
+        at=20.0,
+        exchange_summary=new,
+        shipping_reduction_flag=False,
     )
     (refund,) = card(summary).refunds
     assert (refund.type, refund.amount_cents) == ("Exchange Credit", 2500)
@@ -292,7 +309,7 @@ def test_even_exchange_moves_no_card_money(make_summary) -> None:
     check_exchange_invariants(summary, new)
 
 
-def test_dearer_exchange_needs_the_difference_authorized(make_summary) -> None:
+def test_dearer_exchange_needs_the_difference_authorized(ship, make_summary) -> None:
     summary = make_summary([("A", 1, 2500)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
@@ -305,7 +322,7 @@ def test_dearer_exchange_needs_the_difference_authorized(make_summary) -> None:
     assert [p.authorization_amount_cents for p in new.payment_summaries] == [2500, 500]
 
 
-def test_cheaper_exchange_refunds_the_difference_to_the_card(make_summary) -> None:
+def test_cheaper_exchange_refunds_the_difference_to_the_card(ship, make_summary) -> None:
     summary = make_summary([("A", 1, 2500)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
@@ -314,7 +331,12 @@ def test_cheaper_exchange_refunds_the_difference_to_the_card(make_summary) -> No
     )
     ro = summary.return_orders[0]
     return_items(
-        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0, exchange_summary=new
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 1)],
+        at=20.0,
+        exchange_summary=new,
+        shipping_reduction_flag=False,
     )
     assert sorted((r.type, r.amount_cents) for r in card(summary).refunds) == [
         ("Exchange Credit", 2000),
@@ -323,7 +345,7 @@ def test_cheaper_exchange_refunds_the_difference_to_the_card(make_summary) -> No
     check_invariants(summary)
 
 
-def even_exchange(make_summary):
+def even_exchange(make_summary, ship):
     """An order of 2 x 2500, both shipped and paid, one unit exchanged for one of 2500."""
     summary = make_summary([("A", 2, 2500)])
     a = summary.items[0]
@@ -334,10 +356,10 @@ def even_exchange(make_summary):
     return summary, new, summary.return_orders[0]
 
 
-def test_a_canceled_exchange_return_charges_the_replacement_instead(make_summary) -> None:
+def test_a_canceled_exchange_return_charges_the_replacement_instead(ship, make_summary) -> None:
     """The issue's case: the replacement ships and captures its credit, then the old unit
     never comes back. The original keeps its 5000, the exchange must be paid by card."""
-    summary, new, ro = even_exchange(make_summary)
+    summary, new, ro = even_exchange(make_summary, ship)
     ship(new, {new.items[0].id: 1}, at=12.0)
     (credit_ops,) = new.payment_summaries
     assert credit_ops.captured_amount_cents == 2500
@@ -347,6 +369,7 @@ def test_a_canceled_exchange_return_charges_the_replacement_instead(make_summary
         [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
         at=20.0,
         exchange_summary=new,
+        shipping_reduction_flag=False,
     )
     assert [e.activity for e in events] == [
         "Return Order Items Returned",
@@ -375,14 +398,15 @@ def test_a_canceled_exchange_return_charges_the_replacement_instead(make_summary
     assert paid == 7500  # three units kept, three paid for
 
 
-def test_a_canceled_exchange_return_before_shipping_reduces_the_credit(make_summary) -> None:
-    summary, new, ro = even_exchange(make_summary)
+def test_a_canceled_exchange_return_before_shipping_reduces_the_credit(ship, make_summary) -> None:
+    summary, new, ro = even_exchange(make_summary, ship)
     return_items(
         summary,
         ro.id,
         [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
         at=11.0,
         exchange_summary=new,
+        shipping_reduction_flag=False,
     )
     (credit_ops,) = new.payment_summaries
     assert credit_ops.authorization_amount_cents == 0 and not credit_ops.refunds
@@ -392,9 +416,9 @@ def test_a_canceled_exchange_return_before_shipping_reduces_the_credit(make_summ
     assert exchange_credit_cents(new) == (0, 0)
 
 
-def test_the_exchange_pair_invariant_catches_a_stuck_reservation(make_summary) -> None:
+def test_the_exchange_pair_invariant_catches_a_stuck_reservation(ship, make_summary) -> None:
     """Before the fix: the replacement consumed 2500, the original never gave it."""
-    summary, new, ro = even_exchange(make_summary)
+    summary, new, ro = even_exchange(make_summary, ship)
     ship(new, {new.items[0].id: 1}, at=12.0)
     assert exchange_invariant_violations(summary, new) == []
     ro.exchange_credit_cents = 0  # what a release forgetting the exchange would leave
@@ -406,12 +430,12 @@ def test_the_exchange_pair_invariant_catches_a_stuck_reservation(make_summary) -
         check_exchange_invariants(summary, new)
 
 
-def credit_captured_then_replacement_canceled(make_summary):
+def credit_captured_then_replacement_canceled(make_summary, ship):
     """The state machine's case: the exchange captures its credit up front, then its
     replacement is canceled before the old unit is back."""
-    summary, new, ro = even_exchange(make_summary)
+    summary, new, ro = even_exchange(make_summary, ship)
     capture_authorized_funds(new, amount_cents=2500, at=11.0)
-    submit_cancel(new, {new.items[0].id: 1}, at=12.0)
+    submit_cancel(new, {new.items[0].id: 1}, at=12.0, shipping_reduction_flag=True)
     (credit_ops,) = new.payment_summaries
     # the credit is still the original's (its return order holds it): nothing to refund yet
     assert not credit_ops.refunds and total_excess_funds_cents(new) == 0
@@ -419,17 +443,18 @@ def credit_captured_then_replacement_canceled(make_summary):
 
 
 def test_credit_of_a_canceled_replacement_is_withdrawn_when_the_old_unit_is_kept(
-    make_summary, snapshot
+    ship, make_summary, snapshot
 ) -> None:
     """Before the fix the cancel refunded the unfunded credit to the card, and keeping the old
     unit then failed half-way: "cannot withdraw 2500 of exchange credit" after changes."""
-    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary)
+    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary, ship)
     events = return_items(
         summary,
         ro.id,
         [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
         at=20.0,
         exchange_summary=new,
+        shipping_reduction_flag=False,
     )
     assert [e.activity for e in events] == [
         "Return Order Items Returned",
@@ -453,11 +478,17 @@ def test_credit_of_a_canceled_replacement_is_withdrawn_when_the_old_unit_is_kept
 
 
 def test_credit_of_a_canceled_replacement_is_refunded_once_the_old_unit_is_back(
+    ship,
     make_summary,
 ) -> None:
-    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary)
+    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary, ship)
     return_items(
-        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0, exchange_summary=new
+        summary,
+        ro.id,
+        [ReturnItemInput(ro.lines[0].id, 1)],
+        at=20.0,
+        exchange_summary=new,
+        shipping_reduction_flag=False,
     )
     assert [(r.type, r.amount_cents) for r in card(summary).refunds] == [("Exchange Credit", 2500)]
     assert [(r.type, r.amount_cents) for r in credit_ops.refunds] == [("Referenced", 2500)]
@@ -468,11 +499,11 @@ def test_credit_of_a_canceled_replacement_is_refunded_once_the_old_unit_is_back(
 
 
 def test_an_exchange_return_refuses_before_any_change_when_the_credit_is_gone(
-    make_summary, snapshot
+    ship, make_summary, snapshot
 ) -> None:
     """All or nothing: a pair whose exchange cannot give back what the return order holds
     (here forced by hand) is refused before the first change, not half-way."""
-    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary)
+    summary, new, ro, credit_ops = credit_captured_then_replacement_canceled(make_summary, ship)
     credit_ops.payments[0].refunded_cents = 2500  # what the pre-fix cancel left
     before = (snapshot(summary), snapshot(new))
     with pytest.raises(ActionRejected, match="can give back only 0"):
@@ -482,15 +513,22 @@ def test_an_exchange_return_refuses_before_any_change_when_the_credit_is_gone(
             [ReturnItemInput(ro.lines[0].id, 0, quantity_to_cancel=1)],
             at=20.0,
             exchange_summary=new,
+            shipping_reduction_flag=False,
         )
     assert (snapshot(summary), snapshot(new)) == before
 
 
-def test_an_exchange_return_needs_its_exchange_summary(make_summary, snapshot) -> None:
-    summary, new, ro = even_exchange(make_summary)
+def test_an_exchange_return_needs_its_exchange_summary(ship, make_summary, snapshot) -> None:
+    summary, new, ro = even_exchange(make_summary, ship)
     before = snapshot(summary)
     with pytest.raises(ActionRejected, match=f"pays exchange OrderSummary {new.id}"):
-        return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=20.0)
+        return_items(
+            summary,
+            ro.id,
+            [ReturnItemInput(ro.lines[0].id, 1)],
+            at=20.0,
+            shipping_reduction_flag=False,
+        )
     assert snapshot(summary) == before
 
 
@@ -513,13 +551,15 @@ def test_a_return_of_units_worth_nothing_credits_nothing(make_summary) -> None:
     invoice, _ = create_invoice(summary, fo.id, at=2.0)
     assert invoice.balance_cents == 0  # nothing to pay, so nothing to capture
     ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 1)], at=3.0)
-    events = return_items(summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=4.0)
+    events = return_items(
+        summary, ro.id, [ReturnItemInput(ro.lines[0].id, 1)], at=4.0, shipping_reduction_flag=False
+    )
     assert [e.activity for e in events] == ["Return Order Items Returned"]
     assert (a.quantity_returned, ro.status, summary.credit_memos) == (1, "Closed", [])
     check_invariants(summary)
 
 
-def test_a_discount_cannot_exceed_the_value_of_the_units_it_applies_to(make_summary) -> None:
+def test_a_discount_cannot_exceed_the_value_of_the_units_it_applies_to(ship, make_summary) -> None:
     summary = make_summary([("A", 2, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
@@ -560,7 +600,7 @@ def test_canceling_every_product_cancels_an_unshipped_charge_even_without_reduct
     check_invariants(summary)
 
 
-def test_canceling_the_rest_after_a_shipment_keeps_the_shipped_charge(make_summary) -> None:
+def test_canceling_the_rest_after_a_shipment_keeps_the_shipped_charge(ship, make_summary) -> None:
     summary = make_summary([("A", 1, 1000), ("B", 1, 400)], charge=500)
     a, b, charge = summary.items
     ship(summary, {a.id: 1})
@@ -577,7 +617,7 @@ def test_invariants_flag_a_charge_left_with_nothing_to_fulfil(make_summary) -> N
     assert any("stranded" in p for p in invariant_violations(summary))
 
 
-def test_fulfilment_sets_quantity_shipped(make_summary) -> None:
+def test_fulfilment_sets_quantity_shipped(ship, make_summary) -> None:
     summary = make_summary([("A", 3, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 2})
@@ -585,7 +625,7 @@ def test_fulfilment_sets_quantity_shipped(make_summary) -> None:
     check_invariants(summary)
 
 
-def test_a_unit_reshipped_then_returned_has_nothing_left_to_reship(make_summary) -> None:
+def test_a_unit_reshipped_then_returned_has_nothing_left_to_reship(ship, make_summary) -> None:
     summary = make_summary([("A", 1, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 1})
@@ -599,7 +639,7 @@ def test_a_unit_reshipped_then_returned_has_nothing_left_to_reship(make_summary)
     check_invariants(summary)
 
 
-def test_part_of_a_cheaper_exchange_returned_gives_only_its_value(make_summary) -> None:
+def test_part_of_a_cheaper_exchange_returned_gives_only_its_value(ship, make_summary) -> None:
     summary = make_summary([("A", 2, 1000)])
     a = summary.items[0]
     ship(summary, {a.id: 2})
@@ -612,6 +652,7 @@ def test_part_of_a_cheaper_exchange_returned_gives_only_its_value(make_summary) 
         [ReturnItemInput(ro.lines[0].id, 1, quantity_to_cancel=1)],
         at=9.0,
         exchange_summary=new,
+        shipping_reduction_flag=False,
     )
     exchange_refunds = [r.amount_cents for r in card(summary).refunds]
     assert exchange_refunds == [1000] and card(summary).reserved_balance_cents == 0
@@ -628,7 +669,9 @@ def test_part_of_a_cheaper_exchange_returned_gives_only_its_value(make_summary) 
     check_exchange_invariants(summary, new)
 
 
-def test_with_the_gateway_down_an_exchange_return_still_gives_its_credit(make_summary) -> None:
+def test_with_the_gateway_down_an_exchange_return_still_gives_its_credit(
+    ship, make_summary
+) -> None:
     """Exchange credit moves no card money: it is given; the card's part waits on the memo."""
     summary = make_summary([("A", 1, 2500)])
     a = summary.items[0]
@@ -642,6 +685,7 @@ def test_with_the_gateway_down_an_exchange_return_still_gives_its_credit(make_su
         at=9.0,
         exchange_summary=new,
         refund=False,
+        shipping_reduction_flag=False,
     )
     assert [(r.type, r.amount_cents) for r in card(summary).refunds] == [("Exchange Credit", 2000)]
     (memo,) = summary.credit_memos

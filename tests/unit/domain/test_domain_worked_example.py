@@ -18,6 +18,14 @@ Order: A 2 x 20.00, B 1 x 15.50, C 3 x 4.99, delivery 7.99; tax 8.25% on every l
    2.71 netted, refund 18.94. Grand total 66.89 - 21.65 + 2.71 = 47.95.
 5. Fulfil FO2 and invoice B (15.50 + 1.28 = 16.78): everything billed and settled, and
    invoiced - credited = 50.11 + 2.71 + 16.78 - 21.65 = 47.95 = grand total.
+
+Unadjusted totals (TotalProductAmount and its WithTax twin, each line's tax on its unadjusted
+amount): 70.47 + (3.30 + 1.28 + 1.24) = 76.29 at capture; after the cancel 55.50 + 4.58 =
+60.08, and the charge's unadjusted 7.99 + 0.66 = 8.65 (its 1.70 reduction is an adjustment).
+The delivery group carries the order's figures: line 78.46, then 55.50 + 7.99 = 63.49 with a
+-1.70 adjustment, total 61.79, tax 5.10, grand 66.89. FO1 carries A (40.00, tax 3.30) and the
+charge (7.99, adjustment -1.70, tax 0.52): 46.29 + 3.82 = 50.11, its invoice; FO2 16.78. The
+return order line for 1 A is valued at 20.00 + 1.65 = 21.65, the credit.
 """
 
 from omsim.domain import (
@@ -67,6 +75,43 @@ def totals(summary):
     )
 
 
+def unadjusted(summary):
+    return (
+        summary.total_product_amount_cents,
+        summary.total_product_amount_with_tax_cents,
+        summary.total_delivery_amount_cents,
+        summary.total_delivery_amount_with_tax_cents,
+        summary.total_fee_amount_cents,
+        summary.total_fee_amount_with_tax_cents,
+    )
+
+
+def group_totals(group):
+    return (
+        group.total_line_amount_cents,
+        group.total_adjustment_amount_cents,
+        group.total_adjusted_product_amount_cents,
+        group.total_adjusted_product_tax_amount_cents,
+        group.total_adjusted_delivery_amount_cents,
+        group.total_adjusted_delivery_tax_amount_cents,
+        group.total_amount_cents,
+        group.total_tax_amount_cents,
+        group.grand_total_amount_cents,
+    )
+
+
+def fo_totals(fo):
+    return (
+        fo.total_product_amount_cents,
+        fo.total_delivery_amount_cents,
+        fo.total_fee_amount_cents,
+        fo.total_adjustment_amount_cents,
+        fo.total_amount_cents,
+        fo.total_tax_amount_cents,
+        fo.grand_total_amount_cents,
+    )
+
+
 def test_worked_example() -> None:
     ids = IdFactory()
     tax = "0.0825"
@@ -91,17 +136,30 @@ def test_worked_example() -> None:
         (799, 66),
     ]
     assert totals(summary) == (7047, 582, 799, 66, 0, 0, 7846, 648, 8494)
+    assert unadjusted(summary) == (7047, 7629, 799, 865, 0, 0)
+    (odgs,) = summary.delivery_groups
+    assert group_totals(odgs) == (7846, 0, 7047, 582, 799, 66, 7846, 648, 8494)
     assert summary.status == "Created"
     authorize_payment(summary, amount_cents=8494, at=0.0)
 
     # 1. cancel C before allocation
     events = submit_cancel(summary, {c.id: 3}, at=1.0, shipping_reduction_flag=True)
-    assert [e.activity for e in events] == ["Order Items Canceled"]
+    assert [e.activity for e in events] == [
+        "Order Items Canceled",
+        "Payment Authorization Reversed",
+    ]
     assert events[0].attributes["amount_cents"] == 1805
+    # the 1805 canceled can never be captured: reversed, 8494 - 1805 = 6689 left to capture
+    ops = summary.payment_summaries[0]
+    assert events[1].attributes["amount_cents"] == 1805
+    assert ops.authorization_reversal_amount_cents == 1805
+    assert ops.available_to_capture_cents(1.0) == 6689
     assert buckets(c) == (3, 3, 0, 0, 0, 0, 0, "CANCELED")
     assert (charge.total_price_cents, charge.total_tax_amount_cents) == (629, 52)
     assert charge.total_adjustment_amount_cents == -170
     assert totals(summary) == (5550, 458, 629, 52, 0, 0, 6179, 510, 6689)
+    assert unadjusted(summary) == (5550, 6008, 799, 865, 0, 0)
+    assert group_totals(odgs) == (6349, -170, 5550, 458, 629, 52, 6179, 510, 6689)
     change_order = summary.change_orders[0]
     assert change_order.grand_total_amount_cents == -1805
     assert change_order.related_order_id == order.id
@@ -119,6 +177,22 @@ def test_worked_example() -> None:
     ]
     assert [(ln.order_item_summary_id, ln.quantity) for ln in fo2.lines] == [(b.id, 1)]
     assert (fo1.status, fo1.status_category) == ("Allocated", "ACTIVATED")
+    assert fo1.type_category == "PHYSICAL"
+    assert [
+        (
+            ln.order_item_id,
+            ln.unit_price_cents,
+            ln.total_price_cents,
+            ln.total_adjustment_amount_cents,
+            ln.total_tax_amount_cents,
+        )
+        for ln in fo1.lines
+    ] == [
+        (a.original_order_item_id, 2000, 4000, 0, 330),
+        (charge.original_order_item_id, 799, 799, -170, 52),
+    ]
+    assert fo_totals(fo1) == (4000, 799, 0, -170, 4629, 382, 5011)
+    assert fo_totals(fo2) == (1550, 0, 0, 0, 1550, 128, 1678)
     assert buckets(a) == (2, 0, 2, 0, 0, 0, 2, "ALLOCATED")
     assert buckets(b) == (1, 0, 1, 0, 0, 0, 1, "ALLOCATED")
     assert summary.status == "Waiting to Fulfill"
@@ -132,7 +206,7 @@ def test_worked_example() -> None:
     assert summary.status == "Partially Fulfilled"
     invoice, _ = create_invoice(summary, fo1.id, at=5.0)
     assert (invoice.total_amount_cents, invoice.total_tax_amount_cents) == (4629, 382)
-    assert invoice.balance_cents == 5011
+    assert invoice.balance_cents == 5011 == fo1.grand_total_amount_cents
     assert fo1.invoice_id == invoice.id
     events = ensure_funds(summary, invoice.id, at=5.0)
     assert [(e.activity, e.attributes["amount_cents"]) for e in events] == [
@@ -147,6 +221,14 @@ def test_worked_example() -> None:
     ro, _ = create_return_order(summary, [ReturnLineInput(a.id, 1, "Defective")], at=48.0)
     assert (ro.status, ro.status_category) == ("Submitted", "Activated")
     assert buckets(a) == (2, 0, 2, 2, 1, 0, 2, "FULFILLED")
+    rl = ro.lines[0]
+    assert (rl.order_item_id, rl.unit_price_cents, rl.total_line_amount_cents) == (
+        a.original_order_item_id,
+        2000,
+        2000,
+    )
+    assert (rl.total_adjustment_amount_cents, rl.total_tax_amount_cents) == (0, 165)
+    assert rl.total_amount_cents == 2165
     events = return_items(
         summary,
         ro.id,
@@ -154,6 +236,7 @@ def test_worked_example() -> None:
         at=96.0,
         return_fee_cents=250,
         fee_tax_rate=tax,
+        shipping_reduction_flag=False,
     )
     assert [(e.activity, e.attributes.get("amount_cents")) for e in events] == [
         ("Return Order Items Returned", 2165),
@@ -165,6 +248,7 @@ def test_worked_example() -> None:
     ]
     assert buckets(a) == (2, 0, 2, 2, 1, 1, 1, "FULFILLED")
     assert (ro.status, ro.lines[0].quantity_returned) == ("Closed", 1)
+    assert (rl.total_amount_cents, rl.reason_for_rejection) == (2165, None)  # what it credited
     memo = summary.credit_memos[0]
     assert (memo.total_amount_with_tax_cents, memo.balance_cents) == (2165, 0)
     fee_invoice = summary.invoices[1]

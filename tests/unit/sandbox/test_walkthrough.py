@@ -322,7 +322,12 @@ def test_cancel_before_allocation_reduces_the_order(walk: Walk) -> None:
     after = walk.rec("cancel_before", "OrderSummary", o2)["GrandTotalAmount"]
     assert before - after == p + share(line_tax, 1, 3)
     assert walk.ops("cancel_before", o2)["RefundedAmount"] == 0  # nothing was captured
-    assert walk.steps["cancel_before"].activities == ["Order Items Canceled"]
+    assert walk.steps["cancel_before"].activities == [
+        "Order Items Canceled",
+        "Payment Authorization Reversed",
+    ]
+    # what can never be captured now is reversed: the authorization keeps what the order costs
+    assert walk.ops("cancel_before", o2)["AuthorizationReversalAmount"] == before - after
 
 
 def test_cancel_after_allocation_is_refused_naming_the_fulfillment_order(walk: Walk) -> None:
