@@ -17,8 +17,10 @@ complete months (fewer when the history is shorter; `omsim.forecast.backtest`) a
   break-even volume (`omsim.forecast.costs.forecast_costs`).
 
 The tables are written into ``--out`` (default ``reports/forecast-<UTC time>/``) as
-``forecast.csv`` and ``forecast.parquet`` (and ``costs.csv``, ``costs.parquet`` with
-``--prices``), money in integer cents. Every mistake in the input (the history file, an option,
+``forecast.csv`` and ``forecast.parquet``, the backtest verdicts as ``backtest.csv`` and
+``backtest.parquet`` (a row per series and method: MAPE, sMAPE, coverage, whether the model beat
+the baseline, the verdict; `omsim.cli_forecast_text.backtest_frame`), and with ``--prices``
+``costs.csv`` and ``costs.parquet``; money in integer cents. Every mistake in the input (the history file, an option,
 the price table, the folder) is found before the forecast starts and reported as ``error: ...``
 on stderr with exit status 2, no traceback and nothing written. Exit status 0 on success. When
 stdout's reader leaves early (``omsim forecast --history FILE.csv | head``), the printing stops
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from omsim.forecast import BacktestResult, HistoryForecast, OrderHistory
     from omsim.forecast.costs import ForecastCosts
 
-from omsim.cli_forecast_text import costs_frame, costs_text, monthly_table
+from omsim.cli_forecast_text import backtest_frame, costs_frame, costs_text, monthly_table
 
 __all__ = ["add_forecast_command", "costs_frame", "forecast_command"]
 
@@ -92,7 +94,9 @@ def add_forecast_command(commands: Any) -> None:
         default=None,
         metavar="N",
         help=f"calendar months to forecast: from a history {low} to {high} (default {low}); "
-        "from a scenario 1 to 36 from its start (default: the months its horizon touches)",
+        "from a scenario 1 to 36 from its start month (default: the months its horizon "
+        "touches; with --prices a contract year of 12 whole months: 12, or 13 for a scenario "
+        "starting within its month, and no fewer)",
     )
     parser.add_argument(
         "--growth-sd",
@@ -136,7 +140,12 @@ def add_forecast_command(commands: Any) -> None:
         help=f"simulated paths per series, 100 or more (default {DEFAULT_PATHS})",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="random seed, an integer in [0, 2**63) (default 0)"
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed, an integer in [0, 2**63) (default 0); it fixes every number "
+        "printed: the simulated paths, the backtests, and from a SCENARIO the --simulate "
+        "replications (their seeds SeedSequence(seed).spawn(N), as omsim replicate --seed)",
     )
     parser.add_argument(
         "--simulate",
@@ -144,8 +153,8 @@ def add_forecast_command(commands: Any) -> None:
         default=None,
         metavar="N",
         help="scenario only: also run the discrete-event model over the scenario's horizon, "
-        "N replications (2 or more), and print its monthly Order Summaries and GMV with 95%% "
-        "intervals beside the Monte Carlo",
+        "N replications (2 or more, seeded from --seed), and print its monthly Order "
+        "Summaries and GMV with 95%% intervals beside the Monte Carlo",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -305,7 +314,7 @@ def forecast_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: nothing written", file=sys.stderr)
         return 130
-    tables = {"forecast": forecast.table}
+    tables = {"forecast": forecast.table, "backtest": backtest_frame(backtests)}
     if costs is not None:
         tables["costs"] = costs_frame(costs)
     try:

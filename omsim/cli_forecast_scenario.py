@@ -9,9 +9,11 @@ paths (count and GMV are one joint draw per path here): the first 12 whole calen
 after the start month when the scenario starts within it (the horizon is then 13 months unless
 given, else 12). The table is written as ``forecast.csv`` and ``forecast.parquet`` (and
 ``costs.*`` with ``--prices``) into ``--out``. ``--simulate N`` also runs the discrete-event
-model over the scenario's horizon (N replications) and prints and writes (``simulated.*``) its
-monthly counts and GMV with 95% intervals beside the Monte Carlo. Bad input: ``error: ...``, exit status 2, nothing
-written.
+model over the scenario's horizon (N replications, seeded ``SeedSequence(--seed).spawn(N)`` as
+``omsim replicate --seed`` seeds them) and prints and writes (``simulated.*``) its monthly
+counts and GMV with 95% intervals beside the Monte Carlo. The same ``--seed`` prints and writes
+the same numbers. Bad input: ``error: ...``, exit status 2, nothing written. When stdout's
+reader leaves early (``| head``), the printing stops quietly and the tables are still written.
 """
 
 from __future__ import annotations
@@ -106,36 +108,50 @@ def scenario_forecast_command(args: argparse.Namespace, out: Path) -> int:
     table = forecast.table
     if args.channel is not None:
         table = table[table["channel"] == channel]
-    print(
-        f"scenario {scenario.name}: Monte Carlo of its demand process, {len(forecast.months)} "
-        f"months ({forecast.months[0]} to {forecast.months[-1]}), {args.paths} paths, seed "
-        f"{args.seed}, growth sd {args.growth_sd:g} a year; money in {scenario.currency}"
+    first, last = forecast.months[0], forecast.months[-1]
+    many = f"{len(forecast.months)} months ({first} to {last})"
+    span = f"1 month ({first})" if first == last else many
+    _say(
+        f"scenario {scenario.name}: Monte Carlo of its demand process, {span}, {args.paths} "
+        f"paths, seed {args.seed}, growth sd {args.growth_sd:g} a year; money in "
+        f"{scenario.currency}\n\n"
+        f"{_monthly_text(table)}"
     )
-    print()
-    print(_monthly_text(table))
     tables = {"forecast": table}
     if args.simulate is not None:
         try:
-            simulated = _simulate(scenario, args.simulate, progress=not args.no_progress)
+            simulated = _simulate(
+                scenario, args.simulate, seed=args.seed, progress=not args.no_progress
+            )
         except RuntimeError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        print()
-        print(
-            f"discrete-event model: {args.simulate} replications over the scenario's horizon "
-            f"({scenario.horizon_days:g} days), mean and 95% interval (each replication draws "
-            "its catalog's prices from its own seed, so GMV varies more than in the Monte "
-            "Carlo, which prices at the scenario seed's catalog)"
+        _say(
+            f"\ndiscrete-event model: {args.simulate} replications over the scenario's horizon "
+            f"({scenario.horizon_days:g} days), seeds spawned from seed {args.seed}, mean and "
+            "95% interval (each replication draws its catalog's prices from its own seed, so "
+            "GMV varies more than in the Monte Carlo, which prices at the catalog of the "
+            f"scenario's seed, {scenario.seed})\n"
+            f"{_simulated_text(simulated)}"
         )
-        print(_simulated_text(simulated))
         tables["simulated"] = simulated
     if costs is not None:
-        print()
-        print(costs_text(costs, assumed=False, joint=True))
+        _say("\n" + costs_text(costs, assumed=False, joint=True))
         tables["costs"] = costs_frame(costs)
     from omsim.cli_forecast import write_and_list
 
     return write_and_list(out, tables)
+
+
+def _say(text: str) -> None:
+    """Print ``text``; when stdout's reader has gone (``| head``), print nothing more, quietly
+    (the tables are still written, as `omsim.cli_forecast.forecast_command` does)."""
+    from omsim.cli_forecast import stdout_to_devnull
+
+    try:
+        print(text)
+    except BrokenPipeError:
+        stdout_to_devnull()
 
 
 def _partial_start_months(scenario: Any) -> int:
@@ -190,16 +206,20 @@ def _monthly_text(table: pd.DataFrame) -> str:
     return "\n".join(lines).rstrip()
 
 
-def _simulate(scenario: Any, n: int, *, progress: bool) -> pd.DataFrame:
+def _simulate(scenario: Any, n: int, *, seed: int, progress: bool) -> pd.DataFrame:
     """``n`` replications of the discrete-event model: monthly Order Summaries and GMV counted
-    as licensing counts them (`omsim.analysis.licensing_replications.replicated_volume`)."""
+    as licensing counts them (`omsim.analysis.licensing_replications.replicated_volume`).
+
+    Replication ``i`` runs with ``replication_seeds(seed, n)[i]``
+    (`omsim.experiments.design.replication_seeds`, as ``omsim replicate --seed`` derives them),
+    so ``--seed`` fixes the replications as it fixes the Monte Carlo."""
     import tempfile
 
     from omsim.analysis.licensing_replications import replicated_volume
     from omsim.experiments import replicate
 
     with tempfile.TemporaryDirectory(prefix="omsim-forecast-") as runs:
-        result = replicate(scenario, n, keep_runs=Path(runs), progress=progress)
+        result = replicate(scenario, n, seed=seed, keep_runs=Path(runs), progress=progress)
         if result.n_failed:
             raise RuntimeError(f"{result.n_failed} replication(s) failed: {result.failures}")
         return replicated_volume(result)

@@ -1,7 +1,8 @@
 """What ``omsim forecast`` prints: the monthly table, the backtest verdicts, the licensing costs.
 
 Counts are printed as whole numbers and GMV in the currency's units with two decimals (the
-written tables keep integer cents). Used by `omsim.cli_forecast`.
+written tables keep integer cents). Used by `omsim.cli_forecast`, which also writes the backtest
+verdicts (`backtest_frame`) and the costs (`costs_frame`) as tables.
 """
 
 from __future__ import annotations
@@ -14,8 +15,24 @@ if TYPE_CHECKING:
     from omsim.forecast import BacktestResult, HistoryForecast
     from omsim.forecast.costs import ForecastCosts
 
-__all__ = ["costs_frame", "costs_text", "monthly_table"]
+__all__ = ["BACKTEST_COLUMNS", "backtest_frame", "costs_frame", "costs_text", "monthly_table"]
 
+
+BACKTEST_COLUMNS = [
+    "channel",
+    "measure",
+    "method",
+    "n_months",
+    "first_month",
+    "last_month",
+    "mape_pct",
+    "smape_pct",
+    "coverage_80",
+    "coverage_95",
+    "model_better",
+    "verdict",
+]
+"""Columns of `backtest_frame`: no money, percentages and shares only."""
 
 _BOUNDS = {"p2_5": "P2.5", "p10": "P10", "forecast": "forecast", "p90": "P90", "p97_5": "P97.5"}
 """Printed columns of a forecast table, lowest bound first, and their headings."""
@@ -69,6 +86,43 @@ def _verdict(result: BacktestResult | str) -> str:
         f"model {model['coverage_80']:.0%}, seasonal naive {naive['coverage_80']:.0%}; "
         f"the 95%: {model['coverage_95']:.0%}, {naive['coverage_95']:.0%}"
     )
+
+
+def backtest_frame(backtests: dict[tuple[str, str], BacktestResult | str]) -> pd.DataFrame:
+    """The backtest verdicts as a table: a row per series (channel, measure) and method.
+
+    ``n_months`` held-out months from ``first_month`` to ``last_month`` ("YYYY-MM");
+    ``mape_pct`` and ``smape_pct`` in percent, ``coverage_80`` and ``coverage_95`` the shares
+    (0 to 1) of held-out months inside each interval (`omsim.forecast.backtest`);
+    ``model_better`` whether the model's sMAPE beat the baseline's; ``verdict`` the sentence
+    printed. A series without a backtest has ``n_months`` 0, missing metrics, ``model_better``
+    False and the reason as its verdict.
+    """
+    import pandas as pd
+
+    rows = []
+    for (channel, measure), result in backtests.items():
+        for method in _METHODS:
+            row: dict[str, object] = {"channel": channel, "measure": measure, "method": method}
+            if isinstance(result, str):
+                row |= {"n_months": 0, "model_better": False, "verdict": result}
+            else:
+                metrics = result.metrics.loc[method]
+                row |= {
+                    "n_months": int(metrics["n_months"]),
+                    "first_month": str(result.months[0]),
+                    "last_month": str(result.months[-1]),
+                    **{k: float(metrics[k]) for k in BACKTEST_COLUMNS[6:10]},
+                    "model_better": result.model_better,
+                    "verdict": result.verdict,
+                }
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
+    frame["n_months"] = frame["n_months"].astype("int64")
+    frame["model_better"] = frame["model_better"].astype(bool)
+    for column in BACKTEST_COLUMNS[6:10]:
+        frame[column] = frame[column].astype(float)
+    return frame
 
 
 def _money(cents: float, currency: str) -> str:

@@ -1,6 +1,7 @@
 """The notebooks as committed: no outputs, typed and documented parameters, no code of their own.
 
-Executing them is `tests/integration/test_report.py`'s job; these read the files only.
+Executing them is `tests/integration/test_report.py`'s job; these read the files only, except
+the few that execute notebook 04 with bad parameters, which stop before anything is fitted.
 """
 
 from __future__ import annotations
@@ -91,3 +92,51 @@ def test_the_full_report_runs_the_notebooks_defaults(plan) -> None:
         assert ast.literal_eval(inferred[name]["default"]) == value, name
     if plan.takes_scenario:  # a notebook reading other input (04: a history) has no scenario
         assert ast.literal_eval(inferred["scenario"]["default"]) == "regional_retailer"
+
+
+@pytest.mark.slow(cpu_seconds=10)  # a kernel per case, stopped before anything is fitted
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        (
+            {"paths": "lots"},
+            "parameter paths: got 'lots' (str); simulated paths, a whole number 100 or more",
+        ),
+        (
+            {"horizon_months": -3},
+            "parameter horizon_months: got -3 (int); calendar months to "
+            "forecast, a whole number from 12 to 36",
+        ),
+        (
+            {"committed_order_summaries": 300_000, "prices": "no-entitlement.yaml"},
+            "the price table no-entitlement.yaml has no Order Summary entitlement",
+        ),
+    ],
+    ids=["paths", "horizon", "entitlement"],
+)
+def test_notebook_04_refuses_a_bad_parameter_by_name(
+    tmp_path: Path, parameters: dict[str, object], message: str
+) -> None:
+    """``papermill ... -p paths lots``: a clear error naming the parameter, not a TypeError
+    deep in the model."""
+    import yaml
+    from papermill.exceptions import PapermillExecutionError
+
+    from omsim.analysis.license_prices import EXAMPLE_PRICES
+    from omsim.reports import _report_kernel
+
+    table = yaml.safe_load(EXAMPLE_PRICES.read_text(encoding="utf-8"))
+    table["order_summary"].pop("entitlement", None)
+    (tmp_path / "no-entitlement.yaml").write_text(yaml.safe_dump(table), encoding="utf-8")
+    with _report_kernel() as (kernel, config), pytest.raises(PapermillExecutionError) as error:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / "04-order-summary-volume-forecast.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            parameters=parameters,
+            kernel_name=kernel,
+            config=config,
+            cwd=str(tmp_path),
+            progress_bar=False,
+        )
+    assert error.value.ename == "ForecastError", error.value.evalue
+    assert message in error.value.evalue

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 from omsim.forecast.baseline import QUANTILES
 from omsim.forecast.calendar import days_from_thanksgiving
 from omsim.forecast.history import ALL_CHANNELS, ForecastError, OrderHistory
-from omsim.forecast.models import forecast_months, whole_number
+from omsim.forecast.models import MIN_HISTORY_MONTHS, forecast_months, whole_number
 
 __all__ = [
     "SAMPLE_SEED",
@@ -159,6 +159,14 @@ def backtest(
         raise ForecastError(
             f"{history.source}: holdout_months {holdout_months} is more than the history's "
             f"{int(totals['complete'].sum())} complete months"
+        )
+    left = int(totals["complete"].sum()) - holdout_months
+    if left < MIN_HISTORY_MONTHS:
+        most = left + holdout_months - MIN_HISTORY_MONTHS
+        advice = f"hold out at most {most}" if most >= 1 else "the history is too short to backtest"
+        raise ForecastError(
+            f"{history.source}: holdout_months {holdout_months} leaves {left} complete months to "
+            f"fit; a forecast needs at least {MIN_HISTORY_MONTHS}: {advice}"
         )
     train = history.until((months[0] - 1).end_time.normalize())
     forecast = forecast_months(

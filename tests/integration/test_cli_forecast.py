@@ -17,7 +17,7 @@ import pytest
 
 from omsim.analysis.license_prices import EXAMPLE_PRICES, load_price_table
 from omsim.cli import main
-from omsim.forecast import SAMPLE_HISTORY, forecast_history, read_history
+from omsim.forecast import SAMPLE_HISTORY, backtest, forecast_history, read_history
 from omsim.forecast.costs import forecast_costs
 
 FAST = ["--paths", "200", "--no-progress"]
@@ -66,8 +66,11 @@ def test_the_table_is_printed_and_written(capsys) -> None:
     assert len(verdicts) == 2 and all("sMAPE" in v and "80% interval" in v for v in verdicts)
     (folder,) = Path("reports").iterdir()
     assert re.fullmatch(r"forecast-\d{8}T\d{6}Z", folder.name)
-    assert sorted(p.name for p in folder.iterdir()) == ["forecast.csv", "forecast.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "backtest.csv", "backtest.parquet", "forecast.csv", "forecast.parquet"
+    ]  # fmt: skip
     assert f"wrote {folder.resolve() / 'forecast.csv'}" in out
+    assert f"wrote {folder.resolve() / 'backtest.parquet'}" in out
     written = pd.read_parquet(folder / "forecast.parquet")
     pd.testing.assert_frame_equal(pd.read_csv(folder / "forecast.csv"), written)
     expected = forecast_history(read_history(SAMPLE_HISTORY), 12, n_paths=200, seed=0).table
@@ -98,7 +101,8 @@ def test_prices_print_both_models_and_write_the_costs(capsys) -> None:
     assert list(written["last_month"]) == ["2026-12"] * 2
     pd.testing.assert_frame_equal(written[table.columns], table, check_dtype=False)
     assert sorted(p.name for p in Path("f").iterdir()) == [
-        "costs.csv", "costs.parquet", "forecast.csv", "forecast.parquet"
+        "backtest.csv", "backtest.parquet", "costs.csv", "costs.parquet", "forecast.csv",
+        "forecast.parquet",
     ]  # fmt: skip
     assert f"wrote {Path('f').resolve() / 'costs.parquet'}" in out
 
@@ -134,6 +138,48 @@ def test_a_history_of_24_months_is_forecast_without_a_backtest(capsys) -> None:
     out = capsys.readouterr().out
     assert out.count("backtest: no backtest: every complete month is needed to fit") == 2
     assert "report the baseline" in out
+    written = pd.read_parquet("o/backtest.parquet")
+    assert list(zip(written["measure"], written["method"], strict=True)) == [
+        ("orders", "model"), ("orders", "seasonal_naive"),
+        ("gmv_cents", "model"), ("gmv_cents", "seasonal_naive"),
+    ]  # fmt: skip
+    assert (written["n_months"] == 0).all() and written["smape_pct"].isna().all()
+    assert not written["model_better"].any()
+    assert written["verdict"].str.startswith("no backtest: every complete month").all()
+
+
+def test_the_backtest_verdicts_are_written_beside_the_forecast(capsys) -> None:
+    """``backtest.csv`` and ``.parquet``: a row per series and method, the metrics and the
+    verdict printed, no money."""
+    history = monthly_history("shops.csv", 30)
+    assert main(["forecast", "--history", str(history), "--out", "b", *FAST]) == 0
+    out = capsys.readouterr().out
+    written = pd.read_parquet("b/backtest.parquet")
+    pd.testing.assert_frame_equal(pd.read_csv("b/backtest.csv"), written, check_dtype=False)
+    assert list(written.columns) == [
+        "channel", "measure", "method", "n_months", "first_month", "last_month", "mape_pct",
+        "smape_pct", "coverage_80", "coverage_95", "model_better", "verdict",
+    ]  # fmt: skip
+    assert not [c for c in written.columns if "cents" in c]  # money-free
+    series = ["Stores", "Web", "All channels"]
+    assert list(written["channel"]) == [c for c in series for _ in range(4)]
+    assert list(written["method"]) == ["model", "seasonal_naive"] * 6
+    loaded = read_history(history)
+    for (channel, measure), rows in written.groupby(["channel", "measure"], sort=False):
+        check = backtest(
+            loaded,
+            holdout_months=6,
+            measure=measure,
+            channel=None if channel == "All channels" else channel,
+            n_paths=200,
+            seed=0,
+        )
+        metrics = rows.set_index("method")[list(check.metrics.columns)]
+        pd.testing.assert_frame_equal(metrics, check.metrics, check_dtype=False, check_names=False)
+        assert (rows["verdict"] == check.verdict).all() and check.verdict in out
+        assert (rows["model_better"] == check.model_better).all()
+        assert (rows["first_month"] == "2025-01").all() and (rows["last_month"] == "2025-06").all()
+    assert f"wrote {Path('b').resolve() / 'backtest.csv'}" in out
 
 
 def fails(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -250,6 +296,8 @@ def test_a_closed_pipe_still_writes_the_tables_and_prints_no_traceback(workdir: 
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
     assert done.returncode == 0
     assert sorted(p.name for p in (workdir / "out").iterdir()) == [
+        "backtest.csv",
+        "backtest.parquet",
         "forecast.csv",
         "forecast.parquet",
     ]

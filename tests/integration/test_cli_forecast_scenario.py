@@ -26,7 +26,7 @@ def test_the_monthly_table_is_printed_and_written_as_the_library_makes_it(
     out = tmp_path / "fc"
     code, printed, err = run_cli(capsys, "tutorial", "--paths", "200", "--out", str(out))
     assert code == 0, err
-    assert "scenario tutorial: Monte Carlo" in printed and "2026-09" in printed
+    assert "scenario tutorial: Monte Carlo of its demand process, 1 month (2026-09), 200" in printed
     assert "(partial month)" in printed  # a 7-day horizon
     written = pd.read_parquet(out / "forecast.parquet")
     assert written.equals(pd.read_csv(out / "forecast.csv").astype(written.dtypes))
@@ -124,3 +124,59 @@ def test_a_scenario_starting_on_the_first_prices_its_first_twelve_months(
         capsys, *argv, "--horizon-months", "12", "--out", str(tmp_path / "b")
     )
     assert code == 0, err
+
+
+def test_a_closed_pipe_still_writes_the_tables_and_prints_no_traceback(tmp_path: Path) -> None:
+    """``omsim forecast tutorial | head -1``: the reader leaves before the table ends."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # a reader that has already gone: every write to stdout fails
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "omsim.cli", "forecast", "tutorial", "--paths", "100",
+             "--no-progress", "--out", str(tmp_path / "out")],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, check=False, timeout=300,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.returncode == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "forecast.csv",
+        "forecast.parquet",
+    ]
+
+
+def test_a_fixed_seed_fixes_the_monte_carlo_and_the_replications(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--seed`` reaches the discrete-event replications: the same seed prints and writes the
+    same numbers, another seed other ones (the Monte Carlo's and the replications' both)."""
+
+    def run(seed: str, folder: str) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+        out = tmp_path / folder
+        code, printed, err = run_cli(
+            capsys, "tutorial", "--paths", "100", "--simulate", "2", "--seed", seed,
+            "--no-progress", "--out", str(out),
+        )  # fmt: skip
+        assert code == 0, err
+        body = printed.split("\nwrote ")[0]  # the folder differs, the numbers must not
+        return (
+            body,
+            pd.read_parquet(out / "forecast.parquet"),
+            pd.read_parquet(out / "simulated.parquet"),
+        )
+
+    printed, monte_carlo, simulated = run("5", "a")
+    again = run("5", "b")
+    assert again[0] == printed
+    pd.testing.assert_frame_equal(again[1], monte_carlo)
+    pd.testing.assert_frame_equal(again[2], simulated)
+    assert "seeds spawned from seed 5" in printed
+    other = run("6", "c")
+    assert not other[1]["mean"].equals(monte_carlo["mean"])
+    columns = ["order_summaries_mean", "gmv_cents_mean"]
+    assert not other[2][columns].equals(simulated[columns]), "--seed did not reach the runs"

@@ -95,8 +95,10 @@ def test_a_bad_holdout_is_refused(sample: OrderHistory, holdout, match: str) -> 
 
 
 def test_holding_out_too_much_leaves_too_little_to_fit(sample: OrderHistory) -> None:
-    with pytest.raises(ForecastError, match="needs at least 24"):
+    with pytest.raises(ForecastError, match="needs at least 24") as error:
         backtest(sample, holdout_months=13)
+    assert "holdout_months 13 leaves 23 complete months to fit" in str(error.value)
+    assert "hold out at most 12" in str(error.value)
     with pytest.raises(ForecastError, match="more than the history's 36 complete months"):
         backtest(sample, holdout_months=40)
 
