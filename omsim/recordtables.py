@@ -65,6 +65,8 @@ from omsim.domain import (
     FulfillmentOrderLineItem,
     Invoice,
     Order,
+    OrderAdjustmentGroup,
+    OrderAdjustmentGroupSummary,
     OrderDeliveryGroup,
     OrderDeliveryGroupSummary,
     OrderItem,
@@ -98,9 +100,11 @@ RECORD_TYPES: tuple[type, ...] = (
     OrderDeliveryGroupSummary,
     OrderItemSummaryChange,
     OrderItemSummaryRelationship,
+    OrderAdjustmentGroupSummary,
     Order,
     OrderItem,
     OrderDeliveryGroup,
+    OrderAdjustmentGroup,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     ReturnOrder,
@@ -129,6 +133,7 @@ DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
         "total_price_cents",
         "total_amt_with_tax_cents",
         "total_line_tax_amount_cents",
+        "total_line_adjustment_amount_cents",
     ),
     "FulfillmentOrder": (
         "status_category",
@@ -197,10 +202,12 @@ def records_of(summary: OrderSummary) -> Iterator[Any]:
     yield from summary.delivery_groups
     yield from summary.item_changes
     yield from summary.item_relationships
+    yield from summary.adjustment_groups
     for order in (summary.original_order, *summary.change_orders):
         yield order
         yield from order.items
         yield from order.delivery_groups
+        yield from order.adjustment_groups
     for fo in summary.fulfillment_orders:
         yield fo
         yield from fo.lines

@@ -49,7 +49,7 @@ from omsim.domain.invariants import (
     exchange_invariant_violations,
     invariant_violations,
 )
-from omsim.domain.orders import Order, OrderDeliveryGroup, OrderItem
+from omsim.domain.orders import Order, OrderAdjustmentGroup, OrderDeliveryGroup, OrderItem
 from omsim.domain.payments import (
     OrderPaymentSummary,
     Payment,
@@ -82,6 +82,7 @@ from omsim.domain.reversals import (
 )
 from omsim.domain.simple_returns import submit_return
 from omsim.domain.summary import (
+    OrderAdjustmentGroupSummary,
     OrderDeliveryGroupSummary,
     OrderItemSummary,
     OrderItemSummaryChange,
@@ -106,6 +107,8 @@ __all__ = [
     "ItemType",
     "LifeCycleType",
     "Order",
+    "OrderAdjustmentGroup",
+    "OrderAdjustmentGroupSummary",
     "OrderDeliveryGroup",
     "OrderDeliveryGroupSummary",
     "OrderItem",

@@ -108,7 +108,7 @@ def create_fulfillment_orders(
         for charge in charges if not created else []:
             _add_line(cs, summary, fo, charge, charge.quantity_available_to_fulfill)
         summary.fulfillment_orders.append(fo)
-        bookkeeping.refresh(cs, summary)
+        bookkeeping.refresh(cs, summary, money=False)
         cs.involve(summary, "order summary")
         events.append(cs.event("Fulfillment Order Created", at, location_id=location_id))
         created.append(fo)
@@ -253,7 +253,7 @@ def cancel_fulfillment_order_lines(
                 _release(cs, summary, fo, ln.order_item_summary_id, ln.quantity, None)
         rejected = any(ln.rejected_quantity > 0 for ln in fo.lines)
         cs.set(fo, "status", "Rejected" if rejected else "Cancelled")
-    bookkeeping.refresh(cs, summary)
+    bookkeeping.refresh(cs, summary, money=False)
     cs.involve(summary, "order summary")
     activity = (
         "Fulfillment Order Lines Rejected" if reject_reason else "Fulfillment Order Lines Canceled"
@@ -314,7 +314,7 @@ def fulfil_fulfillment_order(summary: OrderSummary, fo_id: str, *, at: float) ->
                 cs.add(item, "quantity_fulfilled", line.quantity)
                 if shipped:
                     cs.add(item, "quantity_shipped", line.quantity)
-    bookkeeping.refresh(cs, summary)
+    bookkeeping.refresh(cs, summary, money=False)
     cs.involve(summary, "order summary")
     return [cs.event("Fulfillment Order Fulfilled", at, location_id=fo.fulfilled_from_location_id)]
 
@@ -363,6 +363,6 @@ def create_reshipment(
     for item_id, units in lines.items():
         _add_line(cs, summary, fo, summary.item(item_id), units, reship_reason=reason)
     summary.fulfillment_orders.append(fo)
-    bookkeeping.refresh(cs, summary)
+    bookkeeping.refresh(cs, summary, money=False)
     cs.involve(summary, "order summary")
     return fo, [cs.event("Reshipment Created", at, reason=reason, location_id=location_id)]

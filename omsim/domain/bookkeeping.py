@@ -8,13 +8,17 @@ quantities or change orders change. Actions call these helpers after mutating re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from omsim.domain.events import ChangeSet
-from omsim.domain.money import prorate, round_half_even
+from omsim.domain.money import divide_half_even, prorate
 from omsim.domain.orders import Order, OrderItem
 from omsim.domain.picklists import ChangeType, FulfillmentPhase, ItemType
-from omsim.domain.summary import OrderItemSummary, OrderItemSummaryChange, OrderSummary
+from omsim.domain.summary import (
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderItemSummaryChange,
+    OrderSummary,
+)
 
 _TOTAL_FIELDS = {
     ItemType.PRODUCT: (
@@ -31,7 +35,9 @@ _TOTAL_FIELDS = {
 _RULE_STATUSES = ("Created", "Approved", "Waiting to Fulfill", "Partially Fulfilled", "Fulfilled")
 
 
-def summary_totals(items: list[OrderItemSummary] | tuple[OrderItem, ...]) -> dict[str, int]:
+def summary_totals(
+    items: list[OrderItemSummary] | list[OrderItem] | tuple[OrderItem, ...],
+) -> dict[str, int]:
     """Order Summary totals from lines (OrderItemSummaries, or Order items for a cross-check)."""
     totals = {name: 0 for pair in _TOTAL_FIELDS.values() for name in pair}
     for item in items:
@@ -67,40 +73,45 @@ def unadjusted_totals(items: list[OrderItemSummary]) -> dict[str, int]:
     return totals
 
 
-def delivery_group_totals(items: list[OrderItemSummary]) -> dict[str, int]:
-    """An ``OrderDeliveryGroupSummary``'s totals from the lines of the group."""
-    by_type = summary_totals(items)
-    return {
+def delivery_group_totals(
+    items: list[OrderItemSummary] | list[OrderItem], by_type: dict[str, int] | None = None
+) -> dict[str, int]:
+    """An ``OrderDeliveryGroupSummary``'s totals from the lines of the group (``by_type``: their
+    `summary_totals`, when already computed)."""
+    by_type = by_type or summary_totals(items)
+    totals = {
         "total_line_amount_cents": sum(i.total_line_amount_cents for i in items),
         "total_adjustment_amount_cents": sum(i.total_adjustment_amount_cents for i in items),
-        **{
-            name: by_type[name]
-            for name in (
-                "total_adjusted_product_amount_cents",
-                "total_adjusted_product_tax_amount_cents",
-                "total_adjusted_delivery_amount_cents",
-                "total_adjusted_delivery_tax_amount_cents",
-                "total_amount_cents",
-                "total_tax_amount_cents",
-                "grand_total_amount_cents",
-            )
-        },
     }
+    for name in OrderDeliveryGroupSummary.ROLL_UPS - totals.keys():
+        totals[name] = by_type[name]
+    return totals
 
 
 def store_totals(cs: ChangeSet, summary: OrderSummary) -> None:
     """Write the Order Summary's and its delivery groups' totals from the lines.
 
     `refresh` calls it after every change of a managed summary; `create_order_summary` calls it
-    once for an unmanaged one, whose totals then stay as captured.
+    once for an unmanaged one, whose totals then stay as captured. The Order Summary's totals
+    are field changes of the action's event; the roll-ups of its delivery groups and header
+    adjustment groups are written as they are (like formula fields: in the final-state records,
+    not followed change by change in the event log, which follows the summary's).
     """
-    for name, value in summary_totals(summary.items).items():
+    items = summary.items
+    totals = summary_totals(items)
+    for name, value in totals.items():
         cs.set(summary, name, value)
-    for name, value in unadjusted_totals(summary.items).items():
+    for name, value in unadjusted_totals(items).items():
         cs.set(summary, name, value)
-    for group in summary.delivery_groups:
-        for name, value in delivery_group_totals(summary.items_in_group(group.id)).items():
-            cs.set(group, name, value)
+    dist = sum(i.total_adjustment_dist_amount_cents for i in items)
+    cs.set(summary, "total_adj_dist_amount_cents", dist)
+    for adjustment in summary.adjustment_groups:  # one header group per order (create_order)
+        adjustment.total_amount_cents = dist
+    groups = summary.delivery_groups
+    for group in groups:
+        lines = items if len(groups) == 1 else summary.items_in_group(group.id)
+        for name, value in delivery_group_totals(lines, totals if lines is items else None).items():
+            setattr(group, name, value)
 
 
 def fulfillment_line_money(
@@ -123,28 +134,28 @@ def return_line_money(summary: OrderSummary, item: OrderItemSummary, units: int)
     return -delta.adjustment_cents, -delta.tax_delta_cents
 
 
-def _refresh_documents(cs: ChangeSet, summary: OrderSummary) -> None:
+def refresh_documents(summary: OrderSummary) -> None:
     """Open fulfillment order lines and open return order lines carry what they will bill or
     credit, recomputed after every change; an invoiced fulfillment order and a processed return
-    line keep what their invoice or change order booked. A reshipment carries no money."""
+    line keep what their invoice or change order booked. A reshipment carries no money.
+
+    Written as they are, like `store_totals`' roll-ups: what they follow (the lines' money and
+    the invoices and credit memos) is in the event log already."""
     for fo in summary.fulfillment_orders:
         if fo.invoice_id is not None or fo.is_reship:
             continue
         for line in fo.lines:
-            adjustment, tax = fulfillment_line_money(
-                summary, summary.item(line.order_item_summary_id), line.quantity
+            line.total_adjustment_amount_cents, line.total_tax_amount_cents = (
+                fulfillment_line_money(
+                    summary, summary.item(line.order_item_summary_id), line.quantity
+                )
             )
-            cs.set(line, "total_adjustment_amount_cents", adjustment)
-            cs.set(line, "total_tax_amount_cents", tax)
     for ro in summary.return_orders:
         for rl in ro.lines:
-            if rl.is_processed:
-                continue
-            adjustment, tax = return_line_money(
-                summary, summary.item(rl.order_item_summary_id), rl.quantity_expected
-            )
-            cs.set(rl, "total_adjustment_amount_cents", adjustment)
-            cs.set(rl, "total_tax_amount_cents", tax)
+            if not rl.is_processed:
+                rl.total_adjustment_amount_cents, rl.total_tax_amount_cents = return_line_money(
+                    summary, summary.item(rl.order_item_summary_id), rl.quantity_expected
+                )
 
 
 def derived_summary_status(summary: OrderSummary) -> str | None:
@@ -175,13 +186,19 @@ def derived_summary_status(summary: OrderSummary) -> str | None:
     return target if target in summary.status_picklist else None
 
 
-def refresh(cs: ChangeSet, summary: OrderSummary) -> None:
-    """Recompute every line status, the stored totals and the Order Summary status."""
+def refresh(cs: ChangeSet, summary: OrderSummary, *, money: bool = True) -> None:
+    """Recompute every line status, the stored totals and the Order Summary status.
+
+    ``money`` False: the action moved quantities only (allocation, fulfilment, a return order
+    created), and no line's money, so the totals are left as they are; what open fulfillment
+    and return order lines carry is recomputed either way (`refresh_documents`).
+    """
     for item in summary.items:
         cs.set(item, "status", item.computed_status().value)
     if summary.is_managed:
-        store_totals(cs, summary)
-        _refresh_documents(cs, summary)
+        if money:
+            store_totals(cs, summary)
+        refresh_documents(summary)
     status = derived_summary_status(summary)
     if status is not None:
         cs.set(summary, "status", status)
@@ -195,7 +212,9 @@ class LineDelta:
     order item carries its own tax, as in Salesforce, so the line's tax is the original's plus
     every change's (not re-rounded from the new price). A line added by the change order
     (``ChangeType`` Add, a fee) names the change order item that creates it,
-    ``added_order_item_id``: the new line's ``OriginalOrderItemId``.
+    ``added_order_item_id``: the new line's ``OriginalOrderItemId``. ``dist_cents`` is the
+    part of ``adjustment_cents`` that changes the line's share of header adjustments
+    (``TotalAdjustmentDistAmount``).
     """
 
     item: OrderItemSummary
@@ -205,6 +224,7 @@ class LineDelta:
     adjustment_cents: int
     tax_delta_cents: int
     added_order_item_id: str | None = None
+    dist_cents: int = 0
 
     def tax_cents(self) -> int:
         return self.tax_delta_cents
@@ -234,7 +254,7 @@ class Pool:
         """The pool's tax on ``amount_cents`` of its value (proportional, half-even)."""
         if self.amount_cents <= 0:
             return 0
-        return round_half_even(Fraction(self.tax_cents * amount_cents, self.amount_cents))
+        return divide_half_even(self.tax_cents * amount_cents, self.amount_cents)
 
 
 def billing_pools(summary: OrderSummary, item: OrderItemSummary) -> tuple[Pool, Pool]:
@@ -273,7 +293,9 @@ def removal_delta(
 ) -> LineDelta:
     """Money removed with ``units`` of a line: a cancel takes unbilled units' share of what is
     still to bill; a return takes billed units' share of what was billed (net of credits), and
-    units fulfilled but not yet invoiced from what is still to bill.
+    units fulfilled but not yet invoiced from what is still to bill. Of the adjustment given
+    back, the removed units' share of the line's header adjustments (``units`` of the line's
+    remaining ``Quantity``) is the distributed part; the rest is line-level.
     """
     unbilled, billed = billing_pools(summary, item)
     if change_type is ChangeType.RETURN:
@@ -284,7 +306,9 @@ def removal_delta(
     else:
         amount, tax = unbilled.share(units)
     line = units * item.unit_price_cents
-    return LineDelta(item, change_type, -units, -line, line - amount, -tax)
+    dist = item.total_adjustment_dist_amount_cents
+    dist_back = -prorate(dist, units, item.quantity) if dist and item.quantity > 0 else 0
+    return LineDelta(item, change_type, -units, -line, line - amount, -tax, dist_cents=dist_back)
 
 
 def shipping_reduction(
@@ -377,12 +401,15 @@ def apply_change_order(
             tax_rate=item.tax_rate,
             original_order_item_id=None if d.added_order_item_id else item.original_order_item_id,
             change_type=d.change_type,
+            total_adjustment_dist_amount_cents=d.dist_cents,
         )
         items.append(change_item)
         cs.created(change_item, "change order item")
         cs.add(item, "total_line_amount_cents", d.line_amount_cents)
         cs.add(item, "total_adjustment_amount_cents", d.adjustment_cents)
         cs.add(item, "total_tax_amount_cents", tax_delta)
+        if d.dist_cents:
+            cs.add(item, "total_adjustment_dist_amount_cents", d.dist_cents)
         change = OrderItemSummaryChange(
             id=ids.next("OrderItemSummaryChange"),
             order_summary_id=summary.id,

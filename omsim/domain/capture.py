@@ -8,7 +8,7 @@ Mirrors the storefront creating and activating an ``Order`` with its ``OrderItem
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +17,16 @@ from omsim.domain.errors import ActionRejected
 from omsim.domain.events import ChangeSet, DomainEvent
 from omsim.domain.guardrails import require_choice, require_managed
 from omsim.domain.ids import IdFactory
-from omsim.domain.money import as_rate, tax_cents
-from omsim.domain.orders import Order, OrderDeliveryGroup, OrderItem
+from omsim.domain.money import as_rate, prorate, tax_cents
+from omsim.domain.orders import Order, OrderAdjustmentGroup, OrderDeliveryGroup, OrderItem
 from omsim.domain.payments import OrderPaymentSummary, PaymentAuthorization
 from omsim.domain.picklists import ORDER_SUMMARY_STATUSES, ItemType, LifeCycleType, SourceProcess
-from omsim.domain.summary import OrderDeliveryGroupSummary, OrderItemSummary, OrderSummary
+from omsim.domain.summary import (
+    OrderAdjustmentGroupSummary,
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderSummary,
+)
 
 DELIVERY_METHODS = ("Standard", "Express", "Pickup")
 
@@ -63,11 +68,22 @@ def create_order(
     at: float,
     sales_channel: str = "Web",
     currency_iso_code: str = "USD",
+    header_discount_cents: int = 0,
+    header_discount_description: str = "Order discount",
 ) -> Order:
     """Build and activate an Order; it is immutable from here on.
 
+    ``header_discount_cents`` (pre-tax, at most the products' value) is an order-level
+    ("Header") adjustment, an `OrderAdjustmentGroup`, distributed over the product lines in
+    proportion to their amounts: line after line, each takes its amount's share of what is
+    left to distribute over what is left of the products' value, rounded half-even, so the
+    shares add up to the discount exactly (UNCONFIRMED: Salesforce's pricing engine rounds
+    it; omsim uses the exact proration it uses everywhere). Each line's tax is then on its
+    discounted price. Delivery charges take no share.
+
     Raises `ActionRejected` for an empty order, a non-positive quantity, a negative price, an
-    unknown delivery method or a line naming a delivery group that does not exist.
+    unknown delivery method, a line naming a delivery group that does not exist, or a header
+    discount that is negative, not whole cents or above the products' value.
     """
     if not lines:
         raise ActionRejected("Order: cannot activate an order without lines")
@@ -114,6 +130,13 @@ def create_order(
                 _rate(line.tax_rate, f"order line {line.sku}"),
             )
         )
+    groups_adjusted: tuple[OrderAdjustmentGroup, ...] = ()
+    if header_discount_cents:
+        group = _header_discount(
+            ids, order_id, header_discount_cents, header_discount_description, items
+        )
+        items = _distribute(group, items)
+        groups_adjusted = (group,)
     for g in delivery_groups:
         if g.delivery_charge_cents > 0:
             items.append(
@@ -136,7 +159,45 @@ def create_order(
         currency_iso_code=currency_iso_code,
         items=tuple(items),
         delivery_groups=tuple(groups.values()),
+        adjustment_groups=groups_adjusted,
     )
+
+
+def _header_discount(
+    ids: IdFactory, order_id: str, cents: int, description: str, products: list[OrderItem]
+) -> OrderAdjustmentGroup:
+    value = sum(i.total_line_amount_cents for i in products)
+    if not isinstance(cents, int) or isinstance(cents, bool) or not 0 <= cents <= value:
+        raise ActionRejected(
+            f"Order {order_id}: header discount must be whole cents from 0 to the products' "
+            f"value {value}, got {cents!r}"
+        )
+    return OrderAdjustmentGroup(
+        id=ids.next("OrderAdjustmentGroup"),
+        order_id=order_id,
+        amount_cents=-cents,
+        description=description,
+    )
+
+
+def _distribute(group: OrderAdjustmentGroup, products: list[OrderItem]) -> list[OrderItem]:
+    """The products with their shares of the header adjustment (see `create_order`)."""
+    left, base = group.amount_cents, sum(i.total_line_amount_cents for i in products)
+    out = []
+    for item in products:
+        share = prorate(left, item.total_line_amount_cents, base) if base else 0
+        left, base = left - share, base - item.total_line_amount_cents
+        out.append(
+            replace(
+                item,
+                total_adjustment_amount_cents=share,
+                total_adjustment_dist_amount_cents=share,
+                total_tax_amount_cents=tax_cents(
+                    item.total_line_amount_cents + share, item.tax_rate
+                ),
+            )
+        )
+    return out
 
 
 def _rate(value: Decimal | str | float, where: str) -> Decimal:
@@ -218,6 +279,8 @@ def create_order_summary(
     cs.created(order, "original order")  # activated by the storefront just before
     for original_group in order.delivery_groups:
         cs.created(original_group, "original delivery group")
+    for original_adjustment in order.adjustment_groups:
+        cs.created(original_adjustment, "original adjustment group")
     for line in order.items:
         cs.created(line, "original order item")
     cs.created(summary)
@@ -233,6 +296,9 @@ def create_order_summary(
             pickup_location_id=g.pickup_location_id,
             promised_delivery_at=g.promised_delivery_at,
         )
+        lines = [oi for oi in order.items if oi.order_delivery_group_id == g.id]
+        for name, value in bookkeeping.delivery_group_totals(lines).items():
+            setattr(group, name, value)  # as captured: a roll-up, refreshed with the totals
         group_ids[g.id] = group.id
         summary.delivery_groups.append(group)
         cs.created(group)
@@ -250,9 +316,21 @@ def create_order_summary(
             total_line_amount_cents=oi.total_line_amount_cents,
             total_adjustment_amount_cents=oi.total_adjustment_amount_cents,
             total_tax_amount_cents=oi.total_tax_amount_cents,
+            total_adjustment_dist_amount_cents=oi.total_adjustment_dist_amount_cents,
         )
         summary.items.append(item)
         cs.created(item)
+    for header in order.adjustment_groups:
+        adjustment = OrderAdjustmentGroupSummary(
+            id=ids.next("OrderAdjustmentGroupSummary"),
+            order_summary_id=summary.id,
+            original_order_adjustment_group_id=header.id,
+            type=header.type,
+            description=header.description,
+            total_amount_cents=header.amount_cents,
+        )
+        summary.adjustment_groups.append(adjustment)
+        cs.created(adjustment)
     if not summary.is_managed:
         bookkeeping.store_totals(cs, summary)  # copied once, then frozen
     bookkeeping.refresh(cs, summary)

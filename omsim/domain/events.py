@@ -150,8 +150,18 @@ def _exported(record_type: type) -> tuple[tuple[str, str], ...]:
 
 @cache
 def _tracked_attributes(record_type: type) -> tuple[tuple[str, str], ...]:
-    """(attribute, API name) of a record type's exported fields the event log tracks."""
-    return tuple((a, name) for a, name in _exported(record_type) if is_tracked_field(name))
+    """(attribute, API name) of a record type's exported fields the event log tracks.
+
+    A record type's ``ROLL_UPS`` (attribute names) are left out: roll-ups of other records'
+    money (a delivery group's totals, a fulfillment or return order line's share), written
+    without a field change, are in the final-state records only.
+    """
+    roll_ups: frozenset[str] = getattr(record_type, "ROLL_UPS", frozenset())
+    return tuple(
+        (a, name)
+        for a, name in _exported(record_type)
+        if is_tracked_field(name) and a not in roll_ups
+    )
 
 
 def scalar_fields(record: Any) -> dict[str, Any]:

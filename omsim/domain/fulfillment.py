@@ -9,6 +9,7 @@ processing keys off the category. The fulfillment order's totals are roll-ups of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from omsim.domain.picklists import (
     FULFILLMENT_ORDER_STATUS_CATEGORY,
@@ -43,6 +44,10 @@ class FulfillmentOrderLineItem:
         ``TotalTaxAmount``): until the fulfillment order is invoiced, what its invoice will
         bill, recomputed after every change; then what the invoice billed.
     """
+
+    ROLL_UPS: ClassVar[frozenset[str]] = frozenset(
+        {"total_adjustment_amount_cents", "total_tax_amount_cents"}
+    )
 
     id: str
     fulfillment_order_id: str

@@ -77,12 +77,12 @@ def create_invoice(
     invoice = _invoice(cs, summary, fo.id, units, at)
     cs.set(fo, "invoice_id", invoice.id)
     billed = {ln.order_item_summary_id: ln for ln in invoice.lines}
-    for line in fo.lines:  # from here the lines keep what the invoice billed
+    for line in fo.lines:  # from here the lines keep what the invoice billed (a roll-up)
         bill = billed.get(line.order_item_summary_id)
         amount, tax = (bill.amount_cents, bill.tax_cents) if bill else (0, 0)
-        cs.set(line, "total_adjustment_amount_cents", amount - line.total_price_cents)
-        cs.set(line, "total_tax_amount_cents", tax)
-    bookkeeping.refresh(cs, summary)  # other open lines of the same items bill the rest
+        line.total_adjustment_amount_cents = amount - line.total_price_cents
+        line.total_tax_amount_cents = tax
+    bookkeeping.refresh_documents(summary)  # other open lines of the same items bill the rest
     cs.involve(summary, "order summary")
     return invoice, [
         cs.event("Invoice Created", at, amount_cents=invoice.total_amount_with_tax_cents)
@@ -343,7 +343,7 @@ def create_credit_memo(
     summary.credit_memos.append(memo)
     cs = ChangeSet()
     cs.created(memo)
-    bookkeeping.refresh(cs, summary)  # what open lines will bill or credit moved with the memo
+    bookkeeping.refresh_documents(summary)  # what open lines bill or credit moved with the memo
     cs.involve(summary, "order summary")
     return memo, [
         cs.event("Credit Memo Created", at, amount_cents=memo.total_amount_with_tax_cents)

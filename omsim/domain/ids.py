@@ -9,6 +9,7 @@ PREFIXES: dict[str, str] = {
     "Order": "ORD",
     "OrderItem": "OI",
     "OrderDeliveryGroup": "ODG",
+    "OrderAdjustmentGroup": "OAG",
     "OrderSummary": "OS",
     "OrderItemSummary": "OIS",
     "OrderDeliveryGroupSummary": "ODGS",

@@ -167,6 +167,7 @@ def _totals(summary: OrderSummary) -> list[str]:
         for attr in (
             "total_line_amount_cents",
             "total_adjustment_amount_cents",
+            "total_adjustment_dist_amount_cents",
             "total_tax_amount_cents",
         ):
             expected = sum(getattr(p, attr) for p in parts)
@@ -221,6 +222,13 @@ def _group_totals(summary: OrderSummary) -> list[str]:
                     f"OrderDeliveryGroupSummary {group.id}: {name} stored "
                     f"{getattr(group, name)}, lines {value}"
                 )
+    dist = sum(i.total_adjustment_dist_amount_cents for i in summary.items)
+    carried = [g.total_amount_cents for g in summary.adjustment_groups]
+    if summary.total_adj_dist_amount_cents != dist or carried not in ([], [dist]):
+        out.append(
+            f"OrderSummary {summary.id}: TotalAdjDistAmount {summary.total_adj_dist_amount_cents}"
+            f", header adjustment groups {carried}, lines' TotalAdjustmentDistAmount {dist}"
+        )
     groups = sum(g.grand_total_amount_cents for g in summary.delivery_groups)
     if groups != summary.grand_total_amount_cents:
         out.append(

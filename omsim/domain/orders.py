@@ -40,6 +40,22 @@ class OrderDeliveryGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderAdjustmentGroup:
+    """An order-level ("Header") adjustment of an Order, such as a coupon for the whole order.
+
+    Mirrors ``OrderAdjustmentGroup`` with ``Type`` Header: ``amount_cents`` (negative, pre-tax)
+    is distributed over the order's product lines at capture, each line's share in its
+    ``total_adjustment_dist_amount_cents`` (`omsim.domain.capture.create_order` says how).
+    """
+
+    id: str
+    order_id: str
+    amount_cents: int
+    type: str = "Header"
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OrderItem:
     """One product, delivery charge or fee line of an Order, or the delta of a change order.
 
@@ -60,6 +76,9 @@ class OrderItem:
         Tax on ``total_line_amount + total_adjustment_amount``.
     tax_rate : Decimal
         Tax as a fraction of the taxable amount.
+    total_adjustment_dist_amount_cents : int
+        The part of ``total_adjustment_amount_cents`` that is this line's share of the order's
+        header adjustments (``TotalAdjustmentDistAmount``); the rest is line-level.
     """
 
     id: str
@@ -75,6 +94,7 @@ class OrderItem:
     tax_rate: Decimal
     original_order_item_id: str | None = None
     change_type: ChangeType | None = None
+    total_adjustment_dist_amount_cents: int = 0
 
     @property
     def total_price_cents(self) -> int:
@@ -116,6 +136,7 @@ class Order:
     related_order_id: str | None = None
     fulfillment_phase: FulfillmentPhase | None = None
     reason: str = ""
+    adjustment_groups: tuple[OrderAdjustmentGroup, ...] = ()
 
     @property
     def is_change_order(self) -> bool:

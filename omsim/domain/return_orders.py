@@ -9,6 +9,7 @@ line, as ``returnItems`` does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from omsim.domain.picklists import RETURN_ORDER_STATUS_CATEGORY
 
@@ -41,6 +42,10 @@ class ReturnOrderLineItem:
         open, what returning the expected units would credit (recomputed after every change);
         once processed, what the change order credited for the units returned.
     """
+
+    ROLL_UPS: ClassVar[frozenset[str]] = frozenset(
+        {"total_adjustment_amount_cents", "total_tax_amount_cents"}
+    )
 
     id: str
     return_order_id: str

@@ -143,7 +143,7 @@ def create_return_order(
         _add_line(cs, summary, ro, summary.item(ln.order_item_summary_id), ln.quantity, ln.reason)
         cs.add(summary.item(ln.order_item_summary_id), "quantity_return_initiated", ln.quantity)
     summary.return_orders.append(ro)
-    bookkeeping.refresh(cs, summary)
+    bookkeeping.refresh(cs, summary, money=False)
     cs.involve(summary, "order summary")
     return ro, [
         cs.event("Return Order Created", at, units=sum(wanted.values()), description=description)
@@ -414,8 +414,7 @@ def _process_line(
     cs.set(line, "quantity_rejected", it.quantity_rejected)
     if it.quantity_rejected:
         cs.set(line, "reason_for_rejection", it.reason_for_rejection or "Missing Item or Part")
-    cs.set(line, "total_adjustment_amount_cents", money[0])
-    cs.set(line, "total_tax_amount_cents", money[1])
+    line.total_adjustment_amount_cents, line.total_tax_amount_cents = money  # roll-ups
     cs.set(line, "is_processed", True)
     if it.quantity_returned and change_order is not None:
         cs.set(line, "change_order_id", change_order.id)

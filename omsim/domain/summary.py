@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from omsim.domain.billing import CreditMemo, Invoice
 from omsim.domain.fulfillment import FulfillmentOrder
@@ -51,7 +51,11 @@ class OrderItemSummary:
     The stored buckets are whole units (Salesforce stores doubles). Money fields hold the original
     line plus every change-order delta: ``total_line_amount_cents`` (unit price x units still
     bought), ``total_adjustment_amount_cents`` (discounts, negative) and ``total_tax_amount_cents``
-    (tax on ``TotalPrice``, rounded half-even).
+    (tax on ``TotalPrice``, rounded half-even). Of the adjustments,
+    ``total_adjustment_dist_amount_cents`` is the line's share of the order's header
+    adjustments (``TotalAdjustmentDistAmount``), kept apart from the line-level ones
+    (``TotalLineAdjustmentAmount``); a cancel or return takes back the removed units' share of
+    each.
     """
 
     id: str
@@ -74,6 +78,7 @@ class OrderItemSummary:
     quantity_reshipped: int = 0
     quantity_shipped: int = 0
     status: str = ItemStatus.ORDERED
+    total_adjustment_dist_amount_cents: int = 0
 
     @property
     def type_code(self) -> str:
@@ -119,6 +124,12 @@ class OrderItemSummary:
     def quantity_in_fulfillment(self) -> int:
         """Allocated but not yet fulfilled: the adjustment's in-fulfillment group."""
         return self.quantity_allocated - self.quantity_fulfilled
+
+    @property
+    def total_line_adjustment_amount_cents(self) -> int:
+        """``TotalLineAdjustmentAmount``: line-level adjustments, without the distributed
+        header ones (``TotalAdjustmentDistAmount``, ``total_adjustment_dist_amount_cents``)."""
+        return self.total_adjustment_amount_cents - self.total_adjustment_dist_amount_cents
 
     @property
     def total_price_cents(self) -> int:
@@ -183,6 +194,20 @@ class OrderDeliveryGroupSummary:
     its amount is in that group's ``TotalAmount`` (there is no fee field on the group).
     """
 
+    ROLL_UPS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "total_line_amount_cents",
+            "total_adjustment_amount_cents",
+            "total_adjusted_product_amount_cents",
+            "total_adjusted_product_tax_amount_cents",
+            "total_adjusted_delivery_amount_cents",
+            "total_adjusted_delivery_tax_amount_cents",
+            "total_amount_cents",
+            "total_tax_amount_cents",
+            "grand_total_amount_cents",
+        }
+    )
+
     id: str
     order_summary_id: str
     original_order_delivery_group_id: str
@@ -214,6 +239,25 @@ class OrderItemSummaryChange:
     change_type: ChangeType
     is_pre_fulfillment: bool
     reason: str
+
+
+@dataclass(slots=True, eq=False)
+class OrderAdjustmentGroupSummary:
+    """An order-level ("Header") adjustment on an Order Summary (``OrderAdjustmentGroupSummary``).
+
+    ``total_amount_cents`` (negative, pre-tax) is what the lines still carry of it: their
+    ``TotalAdjustmentDistAmount``, recomputed with the summary's totals, so a cancel or a return
+    gives back its share.
+    """
+
+    ROLL_UPS: ClassVar[frozenset[str]] = frozenset({"total_amount_cents"})
+
+    id: str
+    order_summary_id: str
+    original_order_adjustment_group_id: str
+    type: str
+    description: str
+    total_amount_cents: int
 
 
 @dataclass(slots=True, eq=False)
@@ -297,6 +341,8 @@ class OrderSummary:
     total_delivery_amount_with_tax_cents: int = 0
     total_fee_amount_cents: int = 0
     total_fee_amount_with_tax_cents: int = 0
+    total_adj_dist_amount_cents: int = 0
+    adjustment_groups: list[OrderAdjustmentGroupSummary] = field(default_factory=list, repr=False)
     items: list[OrderItemSummary] = field(default_factory=list, repr=False)
     delivery_groups: list[OrderDeliveryGroupSummary] = field(default_factory=list, repr=False)
     change_orders: list[Order] = field(default_factory=list, repr=False)

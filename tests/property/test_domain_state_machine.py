@@ -112,7 +112,7 @@ from omsim.domain import (
 )
 from omsim.domain.adjustments import _groups as _adjust_groups
 from omsim.domain.bookkeeping import billing_pools
-from omsim.domain.events import is_tracked_field, scalar_fields
+from omsim.domain.events import api_name, is_tracked_field, scalar_fields
 from omsim.domain.money import tax_cents
 from omsim.domain.picklists import (
     FULFILLMENT_ORDER_STATUS_CATEGORY,
@@ -186,7 +186,10 @@ def record_rows(summaries: Sequence[OrderSummary]) -> dict[str, tuple[str, dict[
         if is_dataclass(value) and not isinstance(value, type):
             record_id = getattr(value, "id", None)
             if isinstance(record_id, str) and record_id not in rows:
-                rows[record_id] = (type(value).__name__, scalar_fields(value))
+                row = scalar_fields(value)
+                for roll_up in getattr(type(value), "ROLL_UPS", ()):
+                    row.pop(api_name(roll_up))  # roll-ups are written without a field change
+                rows[record_id] = (type(value).__name__, row)
             for f in fields(value):
                 if f.name != "ids":
                     walk(getattr(value, f.name))
