@@ -125,6 +125,18 @@ def order_summary_html(s: OrderSummary) -> str:
             for i in s.items
         ],
     )
+    adjustments = (
+        _table(
+            "Order Adjustment Group Summaries",
+            ["Id", "Type", "Description", "TotalAmount"],
+            [
+                [g.id, g.type, g.description, money(g.total_amount_cents)]
+                for g in s.adjustment_groups
+            ],
+        )
+        if s.adjustment_groups
+        else ""
+    )
     fos = _table(
         "Fulfillment Orders",
         [
@@ -194,6 +206,6 @@ def order_summary_html(s: OrderSummary) -> str:
         ],
     )
     return (
-        f"{_STYLE}<div class='omsim-os'>{banner}{header}{lines}{fos}{payments}{invoices}"
+        f"{_STYLE}<div class='omsim-os'>{banner}{header}{lines}{adjustments}{fos}{payments}{invoices}"
         f"{memos}{ros}{pes}</div>"
     )
