@@ -125,6 +125,7 @@ def scenario_parameters(draw: st.DrawFn) -> dict[str, Any]:
                 "exchange_share": draw(share),
                 "return_fee_cents": draw(st.sampled_from([0, 0, 299, 799, 2500])),
                 "shipping_reduction": draw(st.booleans()),
+                "simple_return_share": draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
                 "mismatch_probability": draw(st.floats(0.0, 0.3)),
                 "destination": draw(
                     st.sampled_from(["nearest_return_center", "nearest_store", "nearest_location"])
@@ -356,7 +357,9 @@ def check_log(result: RunResult, tables: EventLogTables) -> None:
         == totals["refunded"]
     )
     assert int(of(events, "Invoice Created")["amount_cents"].sum()) == totals["invoiced"]
-    returned = of(events, "Return Order Items Returned")
+    returned = pd.concat(  # with an RMA and without one (submitReturn)
+        [of(events, "Return Order Items Returned"), of(events, "Order Items Returned")]
+    )
     assert sum(int(u) for u in attribute(returned, "units")) == sum(
         i.quantity_returned for s in result.summaries if s.is_managed for i in s.product_items
     )
@@ -415,6 +418,7 @@ def everything_on(remedy: str) -> dict[str, Any]:
                 "exchange_share": 0.4,
                 "return_fee_cents": 299,
                 "shipping_reduction": True,
+                "simple_return_share": 0.3,
                 "mismatch_probability": 0.2,
                 "destination": "nearest_location",
                 "days_after_delivery": {"dist": "exponential", "mean": 0.3},
@@ -479,6 +483,7 @@ def test_the_checks_see_every_booking_path(remedy: str) -> None:
         "Pickup No-Show",
         "Order Items Adjusted",  # appeasements: credit memos without a return
         "Return Order Items Returned",
+        "Order Items Returned",  # a return without an RMA (submitReturn)
         "Return Fee Charged",  # fee invoices ...
         "Credit Memo Applied",  # ... netted against the return's credit memo
         "Exchange Submitted",
