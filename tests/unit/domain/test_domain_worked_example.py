@@ -137,6 +137,7 @@ def test_worked_example() -> None:
     ]
     assert totals(summary) == (7047, 582, 799, 66, 0, 0, 7846, 648, 8494)
     assert unadjusted(summary) == (7047, 7629, 799, 865, 0, 0)
+    assert (summary.total_adj_dist_amount_cents, summary.adjustment_groups) == (0, [])  # no header
     (odgs,) = summary.delivery_groups
     assert group_totals(odgs) == (7846, 0, 7047, 582, 799, 66, 7846, 648, 8494)
     assert summary.status == "Created"
@@ -255,6 +256,9 @@ def test_worked_example() -> None:
     assert (fee_invoice.total_amount_with_tax_cents, fee_invoice.balance_cents) == (271, 0)
     assert (ops.captured_amount_cents, ops.refunded_amount_cents) == (5011, 1894)
     assert totals(summary) == (3550, 293, 629, 52, 250, 21, 4429, 366, 4795)
+    # the fee line 2.50 + 0.21; products 35.50 + A 1.65 + B 1.28 = 38.43 (no product discount)
+    assert unadjusted(summary) == (3550, 3843, 799, 865, 250, 271)
+    assert group_totals(odgs) == (4599, -170, 3550, 293, 629, 52, 4429, 366, 4795)
     check_invariants(summary)
 
     # 5. fulfil and bill the rest: settled, and the books balance to the grand total
