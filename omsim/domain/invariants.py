@@ -23,7 +23,7 @@ from omsim.domain.bookkeeping import (
 )
 from omsim.domain.errors import InvariantViolation
 from omsim.domain.exchange_credit import EXCHANGE_CREDIT, exchange_credit_cents
-from omsim.domain.picklists import ChangeType, ItemType
+from omsim.domain.picklists import REASONS_FOR_REJECTION, ChangeType, ItemType
 from omsim.domain.reversals import authorization_reversal_violations
 from omsim.domain.simple_returns import return_initiated_violations
 from omsim.domain.summary import QUANTITY_BUCKETS, OrderSummary
@@ -41,7 +41,7 @@ def invariant_violations(summary: OrderSummary) -> list[str]:
     """Every broken rule, as readable sentences naming the record (empty when all hold)."""
     problems = _quantities(summary)
     if not summary.is_managed:
-        problems += _frozen_totals(summary)
+        problems += _frozen_totals(summary) + _group_totals(summary)
     if summary.is_managed:
         problems += _fulfillment_lines(summary) + _fee_lines(summary)
         problems += return_initiated_violations(summary)  # RMA lines and simple returns
@@ -175,6 +175,11 @@ def _totals(summary: OrderSummary) -> list[str]:
                 out.append(
                     f"OrderItemSummary {i.id}: {attr} {getattr(i, attr)} != original + change orders {expected}"
                 )
+        if i.total_line_amount_cents != i.unit_price_cents * i.quantity:
+            out.append(
+                f"OrderItemSummary {i.id}: TotalLineAmount {i.total_line_amount_cents} != "
+                f"UnitPrice {i.unit_price_cents} x Quantity {i.quantity}"
+            )
         unbilled, _ = billing_pools(summary, i)
         if unbilled.units == 0 and (unbilled.amount_cents, unbilled.tax_cents) != (0, 0):
             out.append(
@@ -239,9 +244,26 @@ def _group_totals(summary: OrderSummary) -> list[str]:
 
 
 def _frozen_totals(summary: OrderSummary) -> list[str]:
-    """An unmanaged summary keeps the totals the order had when it was captured."""
+    """An unmanaged summary keeps the totals the order had when it was captured, and each line
+    its order item's money (so its delivery groups' and unadjusted totals, checked from the
+    lines by `_group_totals`, are the captured ones too)."""
     out = []
     order = summary.original_order
+    ordered = {oi.id: oi for oi in order.items}
+    for i in summary.items:
+        oi = ordered.get(i.original_order_item_id)
+        for attr in (
+            "total_line_amount_cents",
+            "total_adjustment_amount_cents",
+            "total_adjustment_dist_amount_cents",
+            "total_tax_amount_cents",
+        ):
+            captured = getattr(oi, attr) if oi is not None else None
+            if getattr(i, attr) != captured:
+                out.append(
+                    f"OrderItemSummary {i.id} (UNMANAGED): {attr} {getattr(i, attr)}, the order "
+                    f"captured {captured}"
+                )
     expected = {
         **summary_totals(order.items),
         "total_product_amount_cents": sum(
@@ -319,6 +341,13 @@ def _document_money(summary: OrderSummary) -> list[str]:
                     f"ReturnOrderLineItem {rl.id}: UnitPrice {rl.unit_price_cents}, OrderItemId "
                     f"{rl.order_item_id}; its line has {item.unit_price_cents}, "
                     f"{item.original_order_item_id}"
+                )
+            reason = rl.reason_for_rejection
+            if reason not in (REASONS_FOR_REJECTION if rl.quantity_rejected > 0 else (None,)):
+                out.append(
+                    f"ReturnOrderLineItem {rl.id}: ReasonForRejection {reason!r} with "
+                    f"{rl.quantity_rejected} unit(s) rejected; allowed: one of "
+                    f"{', '.join(REASONS_FOR_REJECTION)} when units are rejected, else none"
                 )
             money = (rl.total_adjustment_amount_cents, rl.total_tax_amount_cents)
             if not rl.is_processed:
@@ -480,6 +509,11 @@ def exchange_invariant_violations(source: OrderSummary, exchange: OrderSummary) 
     returned = {ln.order_item_summary_id for ln in ro.lines}
     related = {r.main_order_item_summary_id for r in exchange.item_relationships}
     for r in exchange.item_relationships:
+        if (r.order_summary_id, r.relationship_type) != (exchange.id, "Exchange"):
+            out.append(
+                f"OrderItemSummaryRelationship {r.id}: OrderSummaryId {r.order_summary_id}, "
+                f"Type {r.relationship_type!r}; allowed: {exchange.id}, 'Exchange'"
+            )
         if (
             r.associated_order_summary_id != source.id
             or r.associated_order_item_summary_id not in returned
