@@ -131,7 +131,7 @@ def create_order(
             )
         )
     groups_adjusted: tuple[OrderAdjustmentGroup, ...] = ()
-    if header_discount_cents:
+    if header_discount_cents != 0 or type(header_discount_cents) is not int:
         group = _header_discount(
             ids, order_id, header_discount_cents, header_discount_description, items
         )

@@ -108,7 +108,7 @@ def test_cancels_and_returns_take_back_their_share() -> None:
     assert invariant_violations(summary) == []
 
 
-@pytest.mark.parametrize("discount", [-1, 3001, 2.5, True])
+@pytest.mark.parametrize("discount", [-1, 3001, 2.5, True, None, 0.0])
 def test_a_header_discount_outside_the_products_value_is_refused(discount) -> None:
     with pytest.raises(ActionRejected, match="header discount must be whole cents from 0"):
         discounted([("A", 2, 1000), ("B", 1, 1000)], discount)
