@@ -12,9 +12,14 @@ with requests that are sometimes valid and sometimes deliberately wrong:
   changes, canceling and rejecting fulfillment order lines, fulfilment, invoices;
 * ensure-funds while the clock runs past authorization expiry, then re-authorizing and retrying;
   upfront captures; extra authorizations; refund retries of open credit memos and excess funds;
+* ensure-funds with ``allow_partial`` (what is covered is captured, the rest stays open);
+  authorization reversals called directly (valid and invalid amounts, expired authorizations,
+  Exchange Credit);
 * cancels with and without shipping reduction (sometimes asking more than available), return
   orders and returned items (partial, with units canceled, with a return fee, with shipping
-  reduction), adjustments in each ``allocatedItemsChangeOrderType`` (all phases or some),
+  reduction, with rejected units and a ReasonForRejection, bogus or without rejected units),
+  returns without an RMA (``submitReturn``: shipping reduction, a return fee, the gateway down),
+  adjustments in each ``allocatedItemsChangeOrderType`` (all phases or some),
   reshipments, exchanges (even, cheaper, dearer, with the right and the wrong additional
   authorization), exchange items the customer keeps after all (before or after the replacement
   shipped), every unit of a delivery group canceled without shipping reduction;
@@ -31,15 +36,25 @@ After every action it checks that:
   event log is the single source of truth);
 * action-specific postconditions hold: units move between the right quantity buckets, captures
   come only from unexpired authorizations and only after the captured balance is used up, refunds
-  complete or raise a Payment process exception, exchanges are linked and reserved;
+  complete or raise a Payment process exception, exchanges are linked and reserved; a partial
+  ensure-funds leaves max(0, balance - coverable) open; a simple return credits what
+  ``preview_return`` said; after a cancel the authorizations keep captured + reversed <= Amount,
+  nothing reversible is left (unless the gateway was down: nothing reversed) and what the order
+  still owes stays capturable;
+* every cancel, simple return and adjustment is previewed first (``previewCancel``,
+  ``previewReturn``, ``adjustPreview``): the preview changes nothing, refuses what the submit
+  refuses (a simple return's preview: exactly the requests with wrong lines), its balances add
+  up, its ``grand_total_amount_cents`` is what the submit takes off ``GrandTotalAmount`` (before
+  a return fee), and with the gateway down its excess funds and refundable amounts are what the
+  submit leaves;
 
 and after every step it runs `check_invariants` on every Order Summary (exchange summaries
 included) and `check_exchange_invariants` on every exchange with its original, plus
-cross-checks the invariants do not cover: ``ActiveProcessExceptionCount`` against
-a model of every process exception, captured - refunded >= 0, exchange credit refunded never more
-than exchange credit authorized, per line "invoiced - credited never exceeds the line's value and
-equals it once every unit is invoiced", invoice/fulfillment-order links, UNMANAGED summaries
-untouched.
+cross-checks the invariants do not cover: ``ActiveProcessExceptionCount`` against a model of
+every process exception, captured - refunded >= 0, captured + reversed within each
+authorization's Amount, exchange credit refunded never more than exchange credit authorized, per
+line "invoiced - credited never exceeds the line's value and equals it once every unit is
+invoiced", invoice/fulfillment-order links, UNMANAGED summaries untouched.
 
 It found seven domain bugs (worthless returns, shipping reductions on charges already or not
 yet invoiced, tax drift after partial invoicing, exchange credit across two cards, discounts
@@ -50,7 +65,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +83,7 @@ from hypothesis.stateful import (
 
 from omsim.domain import (
     ActionRejected,
+    ChangeBalances,
     DeliveryGroupInput,
     DomainEvent,
     FulfillmentOrder,
@@ -98,26 +114,33 @@ from omsim.domain import (
     exchange_credit_cents,
     fulfil_fulfillment_order,
     ignore_process_exception,
+    preview_adjust,
+    preview_cancel,
     preview_return,
+    preview_submit_return,
     raise_process_exception,
     record_routing_attempt,
     reject_fulfillment_order_lines,
     resolve_process_exception,
     return_items,
+    reverse_authorization,
     set_fulfillment_order_status,
     set_order_summary_status,
     submit_cancel,
+    submit_return,
     total_excess_funds_cents,
     triage_process_exception,
 )
 from omsim.domain.adjustments import _groups as _adjust_groups
 from omsim.domain.bookkeeping import billing_pools
 from omsim.domain.events import api_name, is_tracked_field, scalar_fields
+from omsim.domain.funds import capturable_cents
 from omsim.domain.money import tax_cents
 from omsim.domain.picklists import (
     FULFILLMENT_ORDER_STATUS_CATEGORY,
     ORDER_SUMMARY_STATUSES,
     PROCESS_EXCEPTION_CATEGORIES,
+    REASONS_FOR_REJECTION,
     REASONS_FOR_RETURN,
     REJECT_REASONS,
     RESHIP_REASONS,
@@ -126,6 +149,7 @@ from omsim.domain.picklists import (
     LifeCycleType,
     SourceProcess,
 )
+from omsim.domain.reversals import reversible_cents, still_to_capture_cents
 
 # --------------------------------------------------------------------------------------------
 # Constants and helpers
@@ -147,7 +171,13 @@ PE_MOVES: dict[str, tuple[Callable[..., list[DomainEvent]], str, tuple[str, ...]
 ADJUST_MODES = ("Disallowed", "InFulfillment", "PreFulfillment")
 MAX_STANDARD_ORDERS = 3
 MAX_SUMMARIES = 6
-UNKNOWN = {"fo": "FO-999999", "ois": "OIS-999999", "inv": "INV-999999", "ro": "RO-999999"}
+UNKNOWN = {
+    "fo": "FO-999999",
+    "ois": "OIS-999999",
+    "inv": "INV-999999",
+    "ro": "RO-999999",
+    "auth": "PA-999999",
+}
 
 
 # Every record an action creates is logged with its fields (the original Order, its items and
@@ -433,6 +463,78 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
                     self.new_pes.append(r.object_id)
         return result
 
+    def preview(
+        self, fn: Callable[..., ChangeBalances], s: OrderSummary, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Run a preview ``fn(s, *args, at=now, **kwargs)``: answered or refused, it changes no
+        record, and its balances add up (grand total = amount + tax, each the sum of product,
+        delivery and fee). Returns its `ChangeBalances` or `REJECTED`."""
+        before = snapshot(s)  # a preview copies one summary, the only one it could touch
+        balances: Any
+        try:
+            balances = fn(s, *args, at=self.now, **kwargs)
+        except ActionRejected:
+            balances = REJECTED
+        assert snapshot(s) == before, f"{fn.__name__} changed records"
+        if balances is REJECTED:
+            return balances
+        assert isinstance(balances, ChangeBalances), balances
+        b = balances
+        assert b.grand_total_amount_cents == b.total_amount_cents + b.total_tax_amount_cents, b
+        assert b.total_amount_cents == (
+            b.total_adjusted_product_amount_cents
+            + b.total_adjusted_delivery_amount_cents
+            + b.total_fee_amount_cents
+        ), b
+        assert b.total_tax_amount_cents == (
+            b.total_adjusted_product_tax_amount_cents
+            + b.total_adjusted_delivery_tax_amount_cents
+            + b.total_fee_tax_amount_cents
+        ), b
+        assert 0 <= b.total_excess_funds_amount_cents <= b.total_refundable_amount_cents, b
+        return balances
+
+    def check_preview(
+        self,
+        name: str,
+        balances: Any,
+        result: Any,
+        s: OrderSummary,
+        grand_before: int,
+        *,
+        same_answer: bool = True,
+        fee_total: int = 0,
+    ) -> None:
+        """A preview agrees with its submit: answered when the submit was accepted (and, with
+        ``same_answer``, refused when it was refused), and its ``grand_total_amount_cents`` is
+        what the submit took off ``GrandTotalAmount`` (before a return fee of ``fee_total``)."""
+        if result is REJECTED:
+            if same_answer:
+                assert balances is REJECTED, f"{name} refused, its preview answered {balances}"
+            return
+        assert balances is not REJECTED, f"{name} accepted, its preview refused it"
+        dropped = grand_before - s.grand_total_amount_cents
+        assert dropped == balances.grand_total_amount_cents - fee_total, (
+            f"{name}: GrandTotalAmount dropped {dropped}, the preview said "
+            f"{balances.grand_total_amount_cents} (return fee {fee_total})"
+        )
+
+    def expect_refused_preview(
+        self, fn: Callable[..., ChangeBalances], s: OrderSummary, *args: Any, **kwargs: Any
+    ) -> None:
+        assert self.preview(fn, s, *args, **kwargs) is REJECTED, f"{fn.__name__} answered"
+
+    @staticmethod
+    def check_reversals(s: OrderSummary) -> None:
+        """Per authorization: 0 <= captured + reversed <= Amount."""
+        for ops in s.payment_summaries:
+            for a in ops.authorizations:
+                used = a.captured_cents + a.total_auth_reversal_amount_cents
+                assert a.total_auth_reversal_amount_cents >= 0 and 0 <= used <= a.amount_cents, (
+                    f"PaymentAuthorization {a.id}: captured {a.captured_cents} + reversed "
+                    f"{a.total_auth_reversal_amount_cents} outside [0, {a.amount_cents}]"
+                )
+
     # ---- drawing -----------------------------------------------------------------------------
 
     @staticmethod
@@ -522,9 +624,37 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
 
     def new_order(self, data: st.DataObject) -> OrderSummary:
         lines, groups = self.order_inputs(data)
-        order = create_order(self.ids, lines=lines, delivery_groups=groups, at=self.now)
+        value = sum(ln.quantity * ln.unit_price_cents for ln in lines)
+        discount = data.draw(  # an order-level (header) discount, now and then
+            st.sampled_from((0, 0, 0, 1, value // 10, value)), label="header discount"
+        )
+        order = create_order(
+            self.ids,
+            lines=lines,
+            delivery_groups=groups,
+            at=self.now,
+            header_discount_cents=discount,
+        )
         summary, _ = self.act(create_order_summary, self.ids, order, expect=True)
-        assert summary.grand_total_amount_cents == order_grand_total(lines, groups)
+        shares = [i.total_adjustment_dist_amount_cents for i in summary.product_items]
+        assert sum(shares) == summary.total_adj_dist_amount_cents == -discount
+        assert all(
+            -share <= i.total_line_amount_cents and i.total_line_adjustment_amount_cents == 0
+            for share, i in zip(shares, summary.product_items, strict=True)
+        )
+        if discount == 0:
+            assert summary.grand_total_amount_cents == order_grand_total(lines, groups)
+        else:
+            assert summary.grand_total_amount_cents == sum(
+                i.total_line_amount_cents
+                + share
+                + tax_cents(i.total_line_amount_cents + share, i.tax_rate)
+                for share, i in zip(shares, summary.product_items, strict=True)
+            ) + sum(
+                g.delivery_charge_cents
+                + tax_cents(g.delivery_charge_cents, Decimal(str(g.charge_tax_rate)))
+                for g in groups
+            )
         assert summary.status == "Created"
         assert all(i.status == "ORDERED" for i in summary.items)
         self.managed.append(summary)
@@ -536,6 +666,8 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         grand = summary.grand_total_amount_cents
         hours = st.sampled_from((168.0, 168.0, None, 24.0, 2.0))
         how = data.draw(st.sampled_from(("full", "full", "split", "short", "none")), label="auth")
+        if grand == 0:  # a free order (a 100% header discount, no charge): nothing to authorize
+            how = "none"
         if how == "split" and grand >= 2:
             first = data.draw(st.integers(1, grand - 1), label="first card")
             for method, amount in (("Visa", first), ("Mastercard", grand - first)):
@@ -654,46 +786,136 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             assert auth.amount_cents == amount and auth.captured_cents == 0
             assert auth.expires_at == (None if hours is None else self.now + hours)
 
+    @rule(s=summaries, data=st.data())
+    def reverse_an_authorization(self, s: OrderSummary, data: st.DataObject) -> None:
+        """The reversal service called directly: only a processed, unexpired card
+        authorization, and 0 < amount <= its Balance."""
+        self.let_time_pass(data)
+
+        def reversible(a: Any, method: str) -> bool:
+            return (
+                method != "Exchange Credit" and not a.is_expired(self.now) and a.balance_cents > 0
+            )
+
+        def has_reversible(x: OrderSummary) -> bool:
+            return any(
+                reversible(a, o.method) for o in x.payment_summaries for a in o.authorizations
+            )
+
+        s = self.focus(s, data, has_reversible)
+        if not has_reversible(s) and data.draw(st.booleans(), label="authorize first"):
+            amount = data.draw(st.integers(1, 5000), label="amount")
+            method = data.draw(st.sampled_from(("Visa", "Mastercard")), label="method")
+            hours = data.draw(st.sampled_from((None, 2.0, 168.0)), label="valid hours")
+            self.act(
+                authorize_payment,
+                s,
+                amount_cents=amount,
+                valid_hours=hours,
+                method=method,
+                expect=True,
+            )
+        pairs = [(ops, a) for ops in s.payment_summaries for a in ops.authorizations]
+        if not pairs or data.draw(st.integers(0, 9), label="unknown authorization") == 0:
+            self.act(reverse_authorization, s, UNKNOWN["auth"], amount_cents=1, expect=False)
+            return
+        ops, auth = self.pick(data, pairs, lambda p: reversible(p[1], p[0].method), "authorization")
+        balance = auth.balance_cents
+        amount = data.draw(
+            st.one_of(
+                st.integers(1, max(1, balance)),
+                st.integers(1, max(1, balance)),
+                st.just(balance + 1),
+                st.integers(-5, 0),
+            ),
+            label="reversal amount",
+        )
+        ok = (
+            ops.method != "Exchange Credit"
+            and auth.status == "Processed"
+            and not auth.is_expired(self.now)
+            and 0 < amount <= balance
+        )
+        reversed_before = (
+            auth.total_auth_reversal_amount_cents,
+            ops.authorization_reversal_amount_cents,
+        )
+        kept = (auth.amount_cents, auth.captured_cents, len(ops.auth_adjustments))
+        if self.act(reverse_authorization, s, auth.id, amount_cents=amount, expect=ok) is REJECTED:
+            return
+        assert (auth.total_auth_reversal_amount_cents, ops.authorization_reversal_amount_cents) == (
+            reversed_before[0] + amount,
+            reversed_before[1] + amount,
+        )
+        assert (auth.amount_cents, auth.captured_cents) == kept[:2]
+        assert auth.balance_cents == balance - amount
+        assert len(ops.auth_adjustments) == kept[2] + 1
+        adjustment = ops.auth_adjustments[-1]
+        assert (adjustment.payment_authorization_id, adjustment.amount_cents) == (auth.id, amount)
+        self.check_reversals(s)
+
     def ensure(self, s: OrderSummary, invoice: Invoice, data: st.DataObject, retry: bool) -> None:
         need = invoice.balance_cents
         unapplied = unapplied_balance(s)
         available = sum(ops.available_to_capture_cents(self.now) for ops in s.payment_summaries)
+        coverable = min(need, unapplied + available)
+        partial = data.draw(st.integers(0, 2), label="allow partial") == 0
         before = captured_by_auth(s)
-        if self.act(ensure_funds, s, invoice.id, expect=need > 0) is REJECTED:
+        result = self.act(ensure_funds, s, invoice.id, allow_partial=partial, expect=need > 0)
+        if result is REJECTED:
+            return
+        captured = sum(captured_by_auth(s).values()) - sum(before.values())
+        self.check_unexpired_captures(s, before)
+        if partial and coverable > 0:
+            # Captured balance first, then unexpired authorizations, as far as they go.
+            assert invoice.balance_cents == max(0, need - coverable), (
+                f"ensure_funds(allow_partial) left {invoice.balance_cents} of {need} open, "
+                f"{coverable} was coverable"
+            )
+            assert captured == coverable - min(need, unapplied), (
+                f"captured {captured}, {coverable} coverable with {unapplied} already captured"
+            )
+            assert bool(self.new_pes) == (coverable < need)
+            if self.new_pes:
+                self.after_funds_failure(s, invoice, need - coverable, data, retry)
             return
         if self.new_pes:
             # All or nothing: nothing moved, one Payment process exception explains why.
-            assert len(self.new_pes) == 1
-            assert invoice.balance_cents == need and captured_by_auth(s) == before
-            pe = s.process_exception(self.new_pes[0])
-            assert pe.category == "Payment"
+            assert invoice.balance_cents == need and captured == 0
             short = need - min(need, unapplied) - available
             assert short > 0, f"ensure_funds failed although {available} was capturable"
-            if pe.message.startswith("Ensure funds failed"):
-                assert f": {short} cents not covered" in pe.message, pe.message
-            if retry and data.draw(st.booleans(), label="re-authorize and retry"):
-                method = data.draw(st.sampled_from(("Visa", "Mastercard", "Gift Card")))
-                self.act(
-                    authorize_payment,
-                    s,
-                    amount_cents=need,
-                    valid_hours=168.0,
-                    method=method,
-                    expect=True,
-                )
-                self.ensure(s, invoice, data, retry=False)
-                assert not self.new_pes, "ensure_funds failed again after a fresh authorization"
-                if data.draw(st.booleans(), label="resolve the exception"):
-                    self.act(resolve_process_exception, s, pe.id, expect=True)
-                    self.pe_status[pe.id] = "Resolved"
+            self.after_funds_failure(s, invoice, short, data, retry)
             return
-        # Captured balance first, then captures from unexpired authorizations only.
         assert invoice.balance_cents == 0
-        captured = sum(captured_by_auth(s).values()) - sum(before.values())
         assert captured == need - min(need, unapplied), (
             f"captured {captured} for an invoice of {need} with {unapplied} already captured"
         )
-        self.check_unexpired_captures(s, before)
+
+    def after_funds_failure(
+        self, s: OrderSummary, invoice: Invoice, short: int, data: st.DataObject, retry: bool
+    ) -> None:
+        """One Payment process exception for the ``short`` cents not covered; sometimes a fresh
+        authorization and a retry that covers the rest."""
+        assert len(self.new_pes) == 1
+        pe = s.process_exception(self.new_pes[0])
+        assert pe.category == "Payment"
+        if pe.message.startswith("Ensure funds failed"):
+            assert f": {short} cents not covered" in pe.message, pe.message
+        if retry and data.draw(st.booleans(), label="re-authorize and retry"):
+            method = data.draw(st.sampled_from(("Visa", "Mastercard", "Gift Card")))
+            self.act(
+                authorize_payment,
+                s,
+                amount_cents=invoice.balance_cents,
+                valid_hours=168.0,
+                method=method,
+                expect=True,
+            )
+            self.ensure(s, invoice, data, retry=False)
+            assert not self.new_pes, "ensure_funds failed again after a fresh authorization"
+            if data.draw(st.booleans(), label="resolve the exception"):
+                self.act(resolve_process_exception, s, pe.id, expect=True)
+                self.pe_status[pe.id] = "Resolved"
 
     @rule(s=summaries, data=st.data())
     def ensure_funds_for_invoice(self, s: OrderSummary, data: st.DataObject) -> None:
@@ -1183,6 +1405,13 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         reason = data.draw(st.sampled_from(("Customer Request", "Fraud")), label="reason")
         refund = self.gateway_answers(data)
         card_refunds = self.card_refunds(s)
+        balances = self.preview(preview_cancel, s, lines, shipping_reduction_flag=flag)
+        reversed_before = {
+            a.id: a.total_auth_reversal_amount_cents
+            for ops in s.payment_summaries
+            for a in ops.authorizations
+        }
+        capacity = sum(capturable_cents(s, self.now).values())
         result = self.act(
             submit_cancel,
             s,
@@ -1192,8 +1421,26 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             refund=refund,
             expect=valid,
         )
+        self.check_preview("submit_cancel", balances, result, s, grand)
         if result is REJECTED:
             return
+        self.check_reversals(s)
+        reversed_after = {
+            a.id: a.total_auth_reversal_amount_cents
+            for ops in s.payment_summaries
+            for a in ops.authorizations
+        }
+        if not refund:
+            assert reversed_after == reversed_before, "reversed with the gateway down"
+            assert total_excess_funds_cents(s) == balances.total_excess_funds_amount_cents
+        else:
+            # What can never be captured is reversed, and nothing the order still owes.
+            assert reversible_cents(s, at=self.now) == {}, "spare authorization left"
+            capturable = sum(capturable_cents(s, self.now).values())
+            owed = still_to_capture_cents(s)
+            assert capturable >= min(owed, capacity), (
+                f"cancel left {capturable} capturable of {capacity}, {owed} still to capture"
+            )
         for i in s.product_items:
             canceled, allocated = buckets[i.id]
             assert i.quantity_canceled == canceled + lines.get(i.id, 0)
@@ -1296,8 +1543,21 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             to_cancel = data.draw(st.integers(0, ln.quantity_expected - returned), label="cancel")
             if returned + to_cancel == 0:
                 returned = 1
-            rejected = data.draw(st.integers(0, 1), label="rejected (informational)")
-            items.append(ReturnItemInput(ln.id, returned, to_cancel, quantity_rejected=rejected))
+            rejected = data.draw(st.integers(0, 2), label="rejected (informational)")
+            why = (
+                data.draw(st.sampled_from((None, *REASONS_FOR_REJECTION)), label="why rejected")
+                if rejected
+                else None
+            )
+            items.append(
+                ReturnItemInput(
+                    ln.id,
+                    returned,
+                    to_cancel,
+                    quantity_rejected=rejected,
+                    reason_for_rejection=why,
+                )
+            )
         valid = bool(items) and ro.status_category == "Activated"
         flaw = self.flaw(
             data,
@@ -1307,7 +1567,16 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             "processed line",
             "negative",
             "bad fee tax",
+            "bogus rejection reason",
+            "rejection reason, nothing rejected",
         )
+        if flaw == "bogus rejection reason" and items:
+            items[0] = replace(items[0], quantity_rejected=1, reason_for_rejection=BOGUS)
+            valid = False
+        elif flaw == "rejection reason, nothing rejected" and items:
+            why = data.draw(st.sampled_from(REASONS_FOR_REJECTION), label="why rejected")
+            items[0] = replace(items[0], quantity_rejected=0, reason_for_rejection=why)
+            valid = False
         if flaw == "over" and ro.open_lines:
             ln = ro.open_lines[0]
             items = [ReturnItemInput(ln.id, ln.quantity_expected, 1)]
@@ -1382,6 +1651,18 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             assert i.quantity_returned == returned + returned_units[i.id]
             assert i.quantity_return_initiated == initiated - canceled_units[i.id]
         assert all(lines[it.return_order_line_item_id].is_processed for it in items)
+        for it in items:
+            line = lines[it.return_order_line_item_id]
+            assert line.quantity_rejected == it.quantity_rejected
+            expected_reason = (
+                (it.reason_for_rejection or "Missing Item or Part")
+                if it.quantity_rejected
+                else None
+            )
+            assert line.reason_for_rejection == expected_reason, (
+                f"ReturnOrderLineItem {line.id}: ReasonForRejection {line.reason_for_rejection!r}, "
+                f"{it.quantity_rejected} rejected with {it.reason_for_rejection!r}"
+            )
         assert (ro.status == "Closed") == (not ro.open_lines)
         new_memos = s.credit_memos[n_memos:]
         if returned_units and credit > 0:
@@ -1396,6 +1677,142 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             assert [inv.total_amount_with_tax_cents for inv in new_invoices] == [fee_total]
         else:
             assert not new_invoices and len(s.items) == n_items
+        if not self.new_pes:
+            if refund:
+                assert all(m.balance_cents == 0 for m in new_memos), "credit memo not refunded"
+            assert all(inv.balance_cents == 0 for inv in new_invoices), "return fee not netted"
+
+    @rule(s=summaries, data=st.data())
+    def simple_return(self, s: OrderSummary, data: st.DataObject) -> None:
+        """``submitReturn``: fulfilled units back without a return order, sometimes with a fee."""
+        s = self.focus(s, data, has_returnable)
+        if not has_returnable(s) and data.draw(st.integers(0, 3), label="fulfil first"):
+            self.push(s, data, data.draw(st.integers(2, 4), label="stages"))
+        returnable = [i for i in s.product_items if i.quantity_available_to_return > 0]
+        lines = {
+            i.id: data.draw(st.integers(1, i.quantity_available_to_return), label="units")
+            for i in self.some(data, returnable, "returned lines")
+        }
+        lines_ok = bool(lines)
+        reason = data.draw(st.sampled_from(REASONS_FOR_RETURN), label="reason")
+        rate = data.draw(st.sampled_from(RATES), label="fee tax")
+        flaw = self.flaw(
+            data,
+            "more than available",
+            "charge",
+            "zero",
+            "unknown",
+            "empty",
+            "bad reason",
+            "bad fee tax",
+            "fee over credit",
+            "negative fee",
+        )
+        if flaw == "more than available":
+            item = data.draw(st.sampled_from(s.product_items), label="item")
+            lines[item.id] = item.quantity_available_to_return + data.draw(st.integers(1, 3))
+            lines_ok = False
+        elif flaw == "charge":
+            charges = sorted(
+                (i for i in s.items if not is_product(i)),
+                key=lambda i: i.quantity_available_to_return == 0,
+            )
+            lines[charges[0].id if charges else UNKNOWN["ois"]] = 1
+            lines_ok = False
+        elif flaw == "zero":
+            lines[s.product_items[0].id] = 0
+            lines_ok = False
+        elif flaw == "unknown":
+            lines[UNKNOWN["ois"]] = 1
+            lines_ok = False
+        elif flaw == "empty":
+            lines, lines_ok = {}, False
+        elif flaw == "bad reason":
+            reason = BOGUS
+        elif flaw == "bad fee tax":
+            rate = data.draw(st.sampled_from(("1.5", "-0.1", "abc")), label="bad tax")
+        flag = data.draw(st.booleans(), label="shipping reduction")
+        credit = preview_return(s, lines, shipping_reduction_flag=flag) if lines_ok else 0
+        fee = 0
+        if flaw == "fee over credit":
+            fee = credit + data.draw(st.integers(1, 500), label="fee cents")
+        elif flaw == "negative fee":
+            fee = -data.draw(st.integers(1, 100), label="fee cents")
+        elif flaw != "bad fee tax" and data.draw(st.booleans(), label="return fee"):
+            most = max_fee_within(credit, rate)
+            fee = data.draw(st.integers(1, most), label="fee cents") if most >= 1 else 0
+        valid = lines_ok and flaw not in (
+            "bad reason",
+            "bad fee tax",
+            "fee over credit",
+            "negative fee",
+        )
+        fee_total = fee + tax_cents(fee, Decimal(rate)) if valid else 0
+        balances = self.preview(preview_submit_return, s, lines, shipping_reduction_flag=flag)
+        # The preview refuses exactly the requests whose lines are wrong (it has no reason and
+        # no fee), and credits what preview_return said.
+        assert (balances is REJECTED) == (not lines_ok), (
+            f"preview_submit_return({lines}): {balances}"
+        )
+        if balances is not REJECTED:
+            assert balances.grand_total_amount_cents == credit, (
+                f"preview_submit_return credits {balances.grand_total_amount_cents}, "
+                f"preview_return {credit}"
+            )
+        buckets = {i.id: (i.quantity_return_initiated, i.quantity_returned) for i in s.items}
+        n_memos, n_invoices, n_items = len(s.credit_memos), len(s.invoices), len(s.items)
+        grand = s.grand_total_amount_cents
+        refund = self.gateway_answers(data)
+        card_refunds = self.card_refunds(s)
+        result = self.act(
+            submit_return,
+            s,
+            lines,
+            shipping_reduction_flag=flag,
+            reason=reason,
+            return_fee_cents=fee,
+            fee_tax_rate=rate,
+            refund=refund,
+            expect=valid,
+        )
+        self.check_preview(
+            "submit_return", balances, result, s, grand, same_answer=False, fee_total=fee_total
+        )
+        if result is REJECTED:
+            return
+        for i in s.items[:n_items]:
+            initiated, returned = buckets[i.id]
+            units = lines.get(i.id, 0)
+            assert (i.quantity_return_initiated, i.quantity_returned) == (
+                initiated + units,
+                returned + units,
+            ), f"{i.id}: {units} returned"
+        assert grand - s.grand_total_amount_cents == credit - fee_total, (
+            f"GrandTotalAmount dropped {grand - s.grand_total_amount_cents}, credit {credit}, "
+            f"fee {fee_total}"
+        )
+        (returned_event,) = [e for e in result if e.activity == "Order Items Returned"]
+        assert returned_event.attributes["amount_cents"] == credit, returned_event
+        new_memos = s.credit_memos[n_memos:]
+        if credit > 0:
+            assert [m.total_amount_with_tax_cents for m in new_memos] == [credit]
+        else:
+            assert not new_memos
+        new_invoices = s.invoices[n_invoices:]
+        if fee:
+            fee_line = s.items[n_items]
+            assert fee_line.type is ItemType.FEE and fee_line.unit_price_cents == fee
+            assert [inv.total_amount_with_tax_cents for inv in new_invoices] == [fee_total]
+        else:
+            assert not new_invoices and len(s.items) == n_items
+        if not refund:
+            assert self.card_refunds(s) == card_refunds, "refunded with the gateway down"
+            if not fee:
+                assert total_excess_funds_cents(s) == balances.total_excess_funds_amount_cents
+                assert (
+                    total_excess_funds_cents(s) + sum(m.balance_cents for m in new_memos)
+                    == balances.total_refundable_amount_cents
+                )
         if not self.new_pes:
             if refund:
                 assert all(m.balance_cents == 0 for m in new_memos), "credit memo not refunded"
@@ -1519,6 +1936,14 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         reason = data.draw(st.sampled_from(("Discount", "Appeasement")), label="reason")
         refund = self.gateway_answers(data)
         card_refunds = self.card_refunds(s)
+        grand = s.grand_total_amount_cents
+        balances = self.preview(
+            preview_adjust,
+            s,
+            discounts,
+            allocated_items_change_order_type=mode,
+            phases=phases,
+        )
         result = self.act(
             adjust,
             s,
@@ -1529,8 +1954,15 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
             refund=refund,
             expect=valid,
         )
+        self.check_preview("adjust", balances, result, s, grand)
         if result is REJECTED:
             return
+        if not refund:
+            assert total_excess_funds_cents(s) == balances.total_excess_funds_amount_cents
+            assert (
+                total_excess_funds_cents(s) + sum(m.balance_cents for m in s.credit_memos[n_memos:])
+                == balances.total_refundable_amount_cents
+            )
         for item_id, per_unit in discounts.items():
             moved = adjustments[item_id] - s.item(item_id).total_adjustment_amount_cents
             assert moved == per_unit * units_of[item_id], (
@@ -1750,6 +2182,24 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
                 expect=False,
             ),
             "adjust": lambda: self.act(adjust, u, {item.id: 1}, expect=False),
+            "submit return": lambda: self.act(
+                submit_return,
+                u,
+                {item.id: 1},
+                shipping_reduction_flag=False,
+                reason=REASONS_FOR_RETURN[0],
+                expect=False,
+            ),
+            "reverse authorization": lambda: self.act(
+                reverse_authorization, u, UNKNOWN["auth"], amount_cents=1, expect=False
+            ),
+            "preview cancel": lambda: self.expect_refused_preview(
+                preview_cancel, u, {item.id: 1}, shipping_reduction_flag=True
+            ),
+            "preview return": lambda: self.expect_refused_preview(
+                preview_submit_return, u, {item.id: 1}, shipping_reduction_flag=False
+            ),
+            "preview adjust": lambda: self.expect_refused_preview(preview_adjust, u, {item.id: 1}),
             "reship": lambda: self.act(
                 create_reshipment, u, group.id, "LOC-1", {item.id: 1}, "Lost", expect=False
             ),
@@ -1830,6 +2280,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
                 assert inv.reference_entity_id in fos | change_orders
         for s in self.managed:
             self.check_billing(s)
+            self.check_reversals(s)
         for u in self.unmanaged_list:
             assert not (u.payment_summaries or u.fulfillment_orders or u.return_orders)
             assert not (u.invoices or u.credit_memos or u.change_orders)
