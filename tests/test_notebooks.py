@@ -103,16 +103,14 @@ def test_the_full_report_runs_the_notebooks_defaults(plan) -> None:
             "parameter paths: got 'lots' (str); simulated paths, a whole number 100 or more",
         ),
         (
-            {"horizon_months": -3},
-            "parameter horizon_months: got -3 (int); calendar months to "
-            "forecast, a whole number from 12 to 36",
-        ),
-        (
             {"committed_order_summaries": 300_000, "prices": "no-entitlement.yaml"},
             "the price table no-entitlement.yaml has no Order Summary entitlement",
         ),
     ],
-    ids=["paths", "horizon", "entitlement"],
+    ids=[
+        "paths",
+        "entitlement",
+    ],  # every other refusal: tests/unit/forecast/test_notebook_parameters.py
 )
 def test_notebook_04_refuses_a_bad_parameter_by_name(
     tmp_path: Path, parameters: dict[str, object], message: str

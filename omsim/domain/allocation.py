@@ -254,6 +254,7 @@ def cancel_fulfillment_order_lines(
         rejected = any(ln.rejected_quantity > 0 for ln in fo.lines)
         cs.set(fo, "status", "Rejected" if rejected else "Cancelled")
     bookkeeping.refresh(cs, summary, money=False)
+    bookkeeping.refresh_documents(summary)  # the lines' units changed
     cs.involve(summary, "order summary")
     activity = (
         "Fulfillment Order Lines Rejected" if reject_reason else "Fulfillment Order Lines Canceled"

@@ -190,14 +190,14 @@ def refresh(cs: ChangeSet, summary: OrderSummary, *, money: bool = True) -> None
     """Recompute every line status, the stored totals and the Order Summary status.
 
     ``money`` False: the action moved quantities only (allocation, fulfilment, a return order
-    created), and no line's money, so the totals are left as they are; what open fulfillment
-    and return order lines carry is recomputed either way (`refresh_documents`).
+    created), and no line's money nor any invoice or credit memo, so the totals and what open
+    fulfillment and return order lines carry are left as they are (a new document line is
+    valued when it is created; `refresh_documents` revalues the open ones).
     """
     for item in summary.items:
         cs.set(item, "status", item.computed_status().value)
-    if summary.is_managed:
-        if money:
-            store_totals(cs, summary)
+    if summary.is_managed and money:
+        store_totals(cs, summary)
         refresh_documents(summary)
     status = derived_summary_status(summary)
     if status is not None:

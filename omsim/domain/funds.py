@@ -82,7 +82,7 @@ def create_invoice(
         amount, tax = (bill.amount_cents, bill.tax_cents) if bill else (0, 0)
         line.total_adjustment_amount_cents = amount - line.total_price_cents
         line.total_tax_amount_cents = tax
-    bookkeeping.refresh_documents(summary)  # other open lines of the same items bill the rest
+    bookkeeping.refresh_documents(summary)  # open lines of the same items bill or credit the rest
     cs.involve(summary, "order summary")
     return invoice, [
         cs.event("Invoice Created", at, amount_cents=invoice.total_amount_with_tax_cents)
