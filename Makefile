@@ -17,10 +17,9 @@ $(BIN)/python:
 
 # Reinstall only when the project's declared dependencies change. The test suite exercises the
 # optional extras too (pm4py reads our OCEL export, dask runs replications), so they are
-# installed here. --no-compile: Python compiles a package's modules when they are first
-# imported, so only the ones used are compiled (half the install's time on a fresh machine).
+# installed here.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev,mining,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,mining,dask]'
 	touch $@
 
 # Notebooks are linted, not formatted: a parameters cell keeps one `name: type = value  # help`
